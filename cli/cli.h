@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the verbs of the cpuiso command share. */
+#ifndef CPUISO_CLI_H
+#define CPUISO_CLI_H
+
+#include <stdbool.h>
+
+#include "cleanup.h"
+#include "cpuiso.h"
+
+/* util-linux conventions */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_PARTIAL = 64,
+};
+
+struct cli {
+	struct cpuiso_ctx *ctx;
+	bool json;
+};
+
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int parse_cpulist_arg(const struct cpuiso_system *sys, const char *arg,
+		      struct cpuiso_cpuset **ret);
+
+int cmd_status(struct cli *cli, int argc, char **argv);
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_system *, cpuiso_system_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
+
+#endif

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libcpuiso: the userspace model of runtime CPU isolation.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno on
+ * failure.  Every file the library reads is resolved under the context's
+ * root, so the same code runs against a live system ("/") or against a tree
+ * recorded from another machine.
+ */
+#ifndef CPUISO_H
+#define CPUISO_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- context ----------------------------------------------------------- */
+
+struct cpuiso_ctx;
+
+typedef void (*cpuiso_log_fn)(void *data, int priority, const char *file,
+			      int line, const char *fn, const char *format,
+			      va_list args);
+
+int cpuiso_ctx_new(const char *root, struct cpuiso_ctx **ret);
+struct cpuiso_ctx *cpuiso_ctx_ref(struct cpuiso_ctx *ctx);
+struct cpuiso_ctx *cpuiso_ctx_unref(struct cpuiso_ctx *ctx);
+const char *cpuiso_ctx_get_root(const struct cpuiso_ctx *ctx);
+void cpuiso_ctx_set_log_fn(struct cpuiso_ctx *ctx, cpuiso_log_fn fn,
+			   void *data);
+void cpuiso_ctx_set_log_priority(struct cpuiso_ctx *ctx, int priority);
+int cpuiso_ctx_get_log_priority(const struct cpuiso_ctx *ctx);
+
+/* ---- CPU sets (the kernel's cpulist syntax) ---------------------------- */
+
+/* The largest NR_CPUS a kernel can be built with (MAXSMP). */
+#define CPUISO_MAX_CPUS 8192
+
+struct cpuiso_cpuset;
+
+struct cpuiso_parse_error {
+	size_t pos;		/* offset of the offending character */
+	const char *reason;	/* static string, never NULL after an error */
+};
+
+struct cpuiso_cpuset *cpuiso_cpuset_new(unsigned int nbits);
+struct cpuiso_cpuset *cpuiso_cpuset_dup(const struct cpuiso_cpuset *set);
+void cpuiso_cpuset_free(struct cpuiso_cpuset *set);
+unsigned int cpuiso_cpuset_size(const struct cpuiso_cpuset *set);
+int cpuiso_cpuset_set(struct cpuiso_cpuset *set, unsigned int cpu);
+int cpuiso_cpuset_clear(struct cpuiso_cpuset *set, unsigned int cpu);
+bool cpuiso_cpuset_test(const struct cpuiso_cpuset *set, unsigned int cpu);
+unsigned int cpuiso_cpuset_count(const struct cpuiso_cpuset *set);
+int cpuiso_cpuset_next(const struct cpuiso_cpuset *set, int prev);
+bool cpuiso_cpuset_equal(const struct cpuiso_cpuset *a,
+			 const struct cpuiso_cpuset *b);
+bool cpuiso_cpuset_is_subset(const struct cpuiso_cpuset *sub,
+			     const struct cpuiso_cpuset *super);
+int cpuiso_cpuset_parse(const char *str, unsigned int nbits,
+			struct cpuiso_cpuset **ret,
+			struct cpuiso_parse_error *err);
+int cpuiso_cpuset_format(const struct cpuiso_cpuset *set, char **ret);
+
+#define cpuiso_cpuset_foreach(cpu, set) \
+	for ((cpu) = cpuiso_cpuset_next((set), -1); (cpu) >= 0; \
+	     (cpu) = cpuiso_cpuset_next((set), (cpu)))
+
+/* ---- the machine's CPUs ------------------------------------------------ */
+
+enum cpuiso_state {
+	CPUISO_STATE_OFFLINE,
+	CPUISO_STATE_ONLINE,
+	CPUISO_STATE_ISOLATED,
+};
+
+const char *cpuiso_state_to_string(enum cpuiso_state state);
+int cpuiso_state_from_string(const char *str);
+
+/* System-wide masks; a mask the kernel does not publish reads as NULL. */
+enum cpuiso_mask {
+	CPUISO_MASK_POSSIBLE,
+	CPUISO_MASK_PRESENT,
+	CPUISO_MASK_ONLINE,
+	CPUISO_MASK_ISOLATED,		/* cpu/isolated */
+	CPUISO_MASK_NOHZ_FULL,		/* cpu/nohz_full */
+	CPUISO_MASK_CPUSET_ISOLATED,	/* cgroup v2 cpuset.cpus.isolated */
+	_CPUISO_MASK_MAX,
+};
+
+const char *cpuiso_mask_to_string(enum cpuiso_mask mask);
+
+struct cpuiso_system;
+struct cpuiso_cpu;
+
+int cpuiso_system_read(struct cpuiso_ctx *ctx, struct cpuiso_system **ret);
+void cpuiso_system_free(struct cpuiso_system *sys);
+unsigned int cpuiso_system_nr_cpus(const struct cpuiso_system *sys);
+const struct cpuiso_cpuset *cpuiso_system_get_mask(const struct cpuiso_system *sys,
+						   enum cpuiso_mask mask);
+const struct cpuiso_cpu *cpuiso_system_get_cpu(const struct cpuiso_system *sys,
+					       unsigned int cpu);
+const char *cpuiso_system_hotplug_state_name(const struct cpuiso_system *sys,
+					     int state);
+int cpuiso_system_hotplug_state_lookup(const struct cpuiso_system *sys,
+				       const char *name);
+
+unsigned int cpuiso_cpu_get_id(const struct cpuiso_cpu *cpu);
+bool cpuiso_cpu_is_online(const struct cpuiso_cpu *cpu);
+enum cpuiso_state cpuiso_cpu_get_state(const struct cpuiso_cpu *cpu);
+bool cpuiso_cpu_has_state_file(const struct cpuiso_cpu *cpu);
+bool cpuiso_cpu_is_isolated(const struct cpuiso_cpu *cpu);
+bool cpuiso_cpu_is_nohz_full(const struct cpuiso_cpu *cpu);
+int cpuiso_cpu_get_node(const struct cpuiso_cpu *cpu);
+int cpuiso_cpu_get_core(const struct cpuiso_cpu *cpu);
+int cpuiso_cpu_get_package(const struct cpuiso_cpu *cpu);
+int cpuiso_cpu_get_hotplug_state(const struct cpuiso_cpu *cpu);
+const struct cpuiso_cpuset *cpuiso_cpu_get_siblings(const struct cpuiso_cpu *cpu);
+
+/* ---- what this kernel offers ------------------------------------------- */
+
+enum cpuiso_cap {
+	CPUISO_CAP_STATE_FILE,		/* patched kernel: cpuN/state */
+	CPUISO_CAP_MODULE,		/* cpuiso.ko */
+	CPUISO_CAP_CPUSET_PARTITION,	/* cgroup v2 isolated partitions */
+	CPUISO_CAP_NOHZ_FULL,		/* CONFIG_NO_HZ_FULL */
+	CPUISO_CAP_RCU_NOCB,		/* CONFIG_RCU_NOCB_CPU */
+	CPUISO_CAP_BOOT_ISOLATION,	/* isolation on the kernel cmdline */
+	_CPUISO_CAP_MAX,
+};
+
+enum cpuiso_avail {
+	CPUISO_AVAIL_UNKNOWN,
+	CPUISO_AVAIL_YES,
+	CPUISO_AVAIL_NO,
+};
+
+struct cpuiso_probe;
+
+int cpuiso_probe_run(struct cpuiso_ctx *ctx, struct cpuiso_probe **ret);
+void cpuiso_probe_free(struct cpuiso_probe *probe);
+enum cpuiso_avail cpuiso_probe_get(const struct cpuiso_probe *probe,
+				   enum cpuiso_cap cap, const char **reason);
+const char *cpuiso_cap_to_string(enum cpuiso_cap cap);
+const char *cpuiso_avail_to_string(enum cpuiso_avail avail);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

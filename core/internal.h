@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the library's files share and do not export. */
+#ifndef CPUISO_INTERNAL_H
+#define CPUISO_INTERNAL_H
+
+#include <syslog.h>
+
+#include "cleanup.h"
+#include "cpuiso.h"
+
+#define CPUISO_EXPORT __attribute__((visibility("default")))
+
+struct cpuiso_ctx {
+	int refcount;
+	char *root;		/* no trailing '/'; "" for the live system */
+	cpuiso_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+};
+
+void cpuiso_log(const struct cpuiso_ctx *ctx, int priority, const char *file,
+		int line, const char *fn, const char *format, ...)
+	__attribute__((format(printf, 6, 7)));
+
+#define cpuiso_log_cond(ctx, prio, ...)					\
+	do {								\
+		if ((ctx)->log_fn && (ctx)->log_priority >= (prio))	\
+			cpuiso_log((ctx), (prio), __FILE__, __LINE__,	\
+				   __func__, __VA_ARGS__);		\
+	} while (0)
+
+#define dbg(ctx, ...) cpuiso_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define info(ctx, ...) cpuiso_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define err(ctx, ...) cpuiso_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+
+/* path.c: files under the context's root */
+int ctx_path(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ctx_exists(const struct cpuiso_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int ctx_read(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ctx_read_int(const struct cpuiso_ctx *ctx, int *ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
+		    struct cpuiso_cpuset **ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
+
+#endif

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Reading sysfs/procfs files under the context's root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* sysfs attributes are at most a page; /proc files we read are small */
+#define READ_MAX (1024 * 1024)
+
+static int vpath(const struct cpuiso_ctx *ctx, char **ret, const char *fmt,
+		 va_list ap)
+{
+	_cleanup_free_ char *rel = NULL;
+
+	if (vasprintf(&rel, fmt, ap) < 0)
+		return -ENOMEM;
+	if (asprintf(ret, "%s%s", ctx->root, rel) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int ctx_path(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, ret, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* 1 if the path exists, 0 if not, negative errno on other errors. */
+int ctx_exists(const struct cpuiso_ctx *ctx, const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	if (access(path, F_OK) == 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+}
+
+static int read_path(const char *path, char **ret)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 4096;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= size) {
+			char *nbuf;
+
+			if (size >= READ_MAX)
+				return -EFBIG;
+			nbuf = realloc(buf, size * 2);
+			if (!nbuf)
+				return -ENOMEM;
+			buf = nbuf;
+			size *= 2;
+		}
+		n = read(fd, buf + len, size - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+/* Whole file, with one trailing newline removed. */
+int ctx_read(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL;
+	va_list ap;
+	size_t len;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = read_path(path, ret);
+	if (r < 0)
+		return r;
+	len = strlen(*ret);
+	if (len > 0 && (*ret)[len - 1] == '\n')
+		(*ret)[len - 1] = '\0';
+	return 0;
+}
+
+static int parse_int(const char *s, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < INT_MIN || v > INT_MAX)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+int ctx_read_int(const struct cpuiso_ctx *ctx, int *ret, const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = read_path(path, &buf);
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	return parse_int(buf, ret);
+}
+
+int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
+		    struct cpuiso_cpuset **ret, const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	struct cpuiso_parse_error perr;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = read_path(path, &buf);
+	if (r < 0)
+		return r;
+	r = cpuiso_cpuset_parse(buf, nbits, ret, &perr);
+	if (r < 0)
+		err(ctx, "%s: %s at offset %zu", path, perr.reason, perr.pos);
+	return r;
+}

@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The cpuiso command against recorded trees: output compared byte for byte
+# with tests/expected/, exit codes and messages of bad input.  TAP output.
+# CPUISO_UPDATE_EXPECTED=1 rewrites the expected files (review the diff!).
+#
+#   test-cli.sh CPUISO_BINARY
+set -u
+cpuiso=${1:?usage: test-cli.sh CPUISO_BINARY}
+here=$(cd "$(dirname "$0")" && pwd)
+trees=$here/../trees
+expected=$here/../expected
+n=0
+failed=0
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ -z "${2:-}" ] || sed 's/^/# /' <<<"$2"
+}
+
+# run NAME EXPECTED_RC cpuiso-args...: stdout/stderr into $out/NAME.{out,err}
+run() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$cpuiso" "$@" >"$out/$name.out" 2>"$out/$name.err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		not_ok "$name: exit $rc, want $want" "$(cat "$out/$name.err")"
+		return 1
+	fi
+	return 0
+}
+
+compare() {
+	local name=$1 file=$2
+	if [ "${CPUISO_UPDATE_EXPECTED:-}" = 1 ]; then
+		cp "$out/$name.out" "$expected/$file"
+	fi
+	if diff -u "$expected/$file" "$out/$name.out" >"$out/$name.diff"; then
+		ok "$name"
+	else
+		not_ok "$name: output differs from $file" "$(cat "$out/$name.diff")"
+	fi
+}
+
+for tree in "$trees"/*/; do
+	t=$(basename "$tree")
+	[ -d "$tree/sys" ] || continue
+	run "$t-table" 0 --sysroot "$tree" status && compare "$t-table" "$t.status.txt"
+	if run "$t-json" 0 --sysroot "$tree" status -J; then
+		if python3 -m json.tool "$out/$t-json.out" >/dev/null 2>&1; then
+			compare "$t-json" "$t.status.json"
+		else
+			not_ok "$t-json: not valid JSON" "$(cat "$out/$t-json.out")"
+		fi
+	fi
+done
+
+tree=$trees/build-host
+if run subset 0 --sysroot "$tree" status 1; then
+	rows=$(tail -n +2 "$out/subset.out" | sed '/^$/q' | grep -c '^ *1 ')
+	if [ "$rows" = 1 ] && ! grep -q '^ *0 ' "$out/subset.out"; then
+		ok "status 1 shows CPU 1 only"
+	else
+		not_ok "status 1 shows CPU 1 only" "$(cat "$out/subset.out")"
+	fi
+fi
+
+# bad CPU lists: exit 2, the message names where, nothing on stdout
+bad() {
+	local name=$1 list=$2 msg=$3
+	run "$name" 2 --sysroot "$tree" status "$list" || return
+	if grep -qF -- "$msg" "$out/$name.err" && [ ! -s "$out/$name.out" ]; then
+		ok "$name"
+	else
+		not_ok "$name: want '$msg' on stderr" "$(cat "$out/$name.err")"
+	fi
+}
+bad bad-char 0-1x "unexpected character at position 4"
+bad bad-reversed 1-0 "range end below its start at position 3"
+bad bad-huge 99999999999 "number too large at position 1"
+bad bad-range 0-300 "CPU beyond the highest possible at position 1"
+bad bad-missing 5 "CPU 5 does not exist"
+bad bad-empty "" "no CPU in it"
+
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+run unknown-verb 2 frobnicate &&
+	check "unknown verb exits 2" grep -q "unknown verb 'frobnicate'" "$out/unknown-verb.err"
+run no-verb 2 && check "no verb exits 2" grep -q Usage "$out/no-verb.err"
+run bad-option 2 --frob status &&
+	check "unknown option exits 2" grep -q "Try 'cpuiso --help'" "$out/bad-option.err"
+run help 0 --help && check "--help lists verbs" grep -q '^ status' "$out/help.out"
+run version 0 --version &&
+	check "--version" grep -Eq '^cpuiso [0-9]+\.[0-9]+' "$out/version.out"
+run no-tree 1 --sysroot /nonexistent status &&
+	check "missing sysroot exits 1" grep -q "cannot read the CPUs under /nonexistent" "$out/no-tree.err"
+
+# the live machine: valid JSON listing every possible CPU
+if run live 0 status -J; then
+	want=$(python3 -c 'import sys
+n=0
+for p in open("/sys/devices/system/cpu/possible").read().strip().split(","):
+    a,_,b=p.partition("-"); n+=int(b or a)-int(a)+1
+print(n)')
+	got=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cpus"]))' "$out/live.out" 2>&1)
+	if [ "$got" = "$want" ]; then
+		ok "live status -J lists $want CPUs"
+	else
+		not_ok "live status -J lists $want CPUs" "got: $got"
+	fi
+fi
+
+echo "1..$n"
+exit $((failed > 0))

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared settings of the test bed scripts (sourced, not run).
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cache=${CPUISO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpuiso}
+kernel_tarball=/usr/src/linux-source-6.12.tar.xz
+kernel_pkg=linux-source-6.12
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+log() { echo "$(basename "$0"): $*" >&2; }
+
+kernel_srcver() {
+	dpkg-query -W -f='${Version}' "$kernel_pkg" 2>/dev/null ||
+		die "$kernel_pkg is not installed (run tests/deps.sh)"
+}
+
+# The patches named by kernel-patches/series, in order.
+series_files() {
+	local s=$top/kernel-patches/series
+	[ -f "$s" ] || return 0
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$s" | while read -r p; do
+		echo "$top/kernel-patches/$p"
+	done
+}
+
+# Cache key of a kernel: source version, series, config fragments and
+# the build script itself; anything else cannot change the bzImage.
+kernel_key() {
+	local variant=$1
+	{
+		kernel_srcver
+		echo "$variant"
+		series_files | xargs -r cat
+		cat "$top/tests/vm/kconfig/base.config" \
+		    "$top/tests/vm/kconfig/$variant.config" \
+		    "$top/tests/vm/build-kernel.sh"
+	} | sha256sum | cut -c1-16
+}
+
+kernel_dir() { echo "$cache/kernel/$(kernel_key "$1")-$1"; }
