@@ -22,26 +22,25 @@ enum {
 static const struct column {
 	const char *name;
 	enum col_kind kind;
-	double whint;
 } cpu_columns[_COL_MAX] = {
-	[COL_CPU] = { "CPU", COL_NUMBER, 1 },
-	[COL_NODE] = { "NODE", COL_NUMBER, 1 },
-	[COL_SOCKET] = { "SOCKET", COL_NUMBER, 1 },
-	[COL_CORE] = { "CORE", COL_NUMBER, 1 },
-	[COL_ONLINE] = { "ONLINE", COL_BOOL, 1 },
-	[COL_STATE] = { "STATE", COL_STRING, 1 },
-	[COL_ISOLATED] = { "ISOLATED", COL_BOOL, 1 },
-	[COL_NOHZ_FULL] = { "NOHZ_FULL", COL_BOOL, 1 },
-	[COL_HPSTATE] = { "HPSTATE", COL_NUMBER, 1 },
-	[COL_HOTPLUG] = { "HOTPLUG", COL_STRING, 1 },
+	[COL_CPU] = { "CPU", COL_NUMBER },
+	[COL_NODE] = { "NODE", COL_NUMBER },
+	[COL_SOCKET] = { "SOCKET", COL_NUMBER },
+	[COL_CORE] = { "CORE", COL_NUMBER },
+	[COL_ONLINE] = { "ONLINE", COL_BOOL },
+	[COL_STATE] = { "STATE", COL_STRING },
+	[COL_ISOLATED] = { "ISOLATED", COL_BOOL },
+	[COL_NOHZ_FULL] = { "NOHZ_FULL", COL_BOOL },
+	[COL_HPSTATE] = { "HPSTATE", COL_NUMBER },
+	[COL_HOTPLUG] = { "HOTPLUG", COL_STRING },
 };
 
 enum { CAP_NAME, CAP_AVAIL, CAP_REASON, _CAP_COL_MAX };
 
 static const struct column cap_columns[_CAP_COL_MAX] = {
-	[CAP_NAME] = { "CAPABILITY", COL_STRING, 1 },
-	[CAP_AVAIL] = { "AVAILABLE", COL_STRING, 1 },
-	[CAP_REASON] = { "REASON", COL_STRING, 1 },
+	[CAP_NAME] = { "CAPABILITY", COL_STRING },
+	[CAP_AVAIL] = { "AVAILABLE", COL_STRING },
+	[CAP_REASON] = { "REASON", COL_STRING },
 };
 
 static struct libscols_table *new_table(const char *name, bool json,
@@ -61,9 +60,7 @@ static struct libscols_table *new_table(const char *name, bool json,
 			goto fail;
 		for (char *p = lower; *p; p++)
 			*p = *p == '_' ? '-' : (char)(*p | 0x20);
-		cl = scols_table_new_column(tb, cols[i].name, cols[i].whint,
-					    cols[i].kind == COL_STRING &&
-					    i + 1 == n ? SCOLS_FL_WRAP : 0);
+		cl = scols_table_new_column(tb, cols[i].name, 0, 0);
 		if (!cl)
 			goto fail;
 		if (cols[i].kind == COL_NUMBER)

@@ -121,10 +121,21 @@ static int probe_module(struct cpuiso_ctx *ctx, struct probe_result *res)
 	return r;
 }
 
+/* "6.12.117-amd64" -> 612; -EINVAL if it does not start with "X.Y" */
+static int kernel_version(const char *release)
+{
+	unsigned int major, minor;
+
+	if (sscanf(release, "%u.%u", &major, &minor) != 2)
+		return -EINVAL;
+	return (int)(major * 100 + minor);
+}
+
 static int probe_cpuset(struct cpuiso_ctx *ctx, struct probe_result *res)
 {
-	_cleanup_free_ char *controllers = NULL;
-	int r;
+	_cleanup_free_ char *controllers = NULL, *release = NULL;
+	bool cpuset = false;
+	int r, version;
 
 	r = ctx_read(ctx, &controllers, "/sys/fs/cgroup/cgroup.controllers");
 	if (r == -ENOENT)
@@ -134,17 +145,30 @@ static int probe_cpuset(struct cpuiso_ctx *ctx, struct probe_result *res)
 		return answer(res, CPUISO_AVAIL_UNKNOWN,
 			      "cgroup.controllers: %s", strerror(-r));
 	/* match a whole word of the space-separated list */
-	for (char *w = strtok(controllers, " \n"); w; w = strtok(NULL, " \n")) {
-		if (strcmp(w, "cpuset") != 0)
-			continue;
-		if (ctx_exists(ctx, "/sys/fs/cgroup/cpuset.cpus.isolated") > 0)
-			return answer(res, CPUISO_AVAIL_YES,
-				      "cgroup v2 cpuset with isolated partitions");
+	for (char *w = strtok(controllers, " \n"); w; w = strtok(NULL, " \n"))
+		cpuset |= strcmp(w, "cpuset") == 0;
+	if (!cpuset)
 		return answer(res, CPUISO_AVAIL_NO,
-			      "cpuset too old for isolated partitions (no cpuset.cpus.isolated)");
-	}
-	return answer(res, CPUISO_AVAIL_NO,
-		      "cpuset controller not enabled in cgroup v2");
+			      "cpuset controller not in cgroup v2");
+	if (ctx_exists(ctx, "/sys/fs/cgroup/cpuset.cpus.isolated") > 0)
+		return answer(res, CPUISO_AVAIL_YES,
+			      "cgroup v2 cpuset with isolated partitions");
+
+	/*
+	 * The root shows its cpuset files only once cpuset is enabled in
+	 * its subtree_control; until then the kernel version decides.
+	 */
+	r = ctx_read(ctx, &release, "/proc/sys/kernel/osrelease");
+	version = r < 0 ? r : kernel_version(release);
+	if (version < 0)
+		return answer(res, CPUISO_AVAIL_UNKNOWN,
+			      "cpuset in cgroup v2, kernel version unknown");
+	if (version < 515)
+		return answer(res, CPUISO_AVAIL_NO,
+			      "kernel %s predates isolated partitions (5.15)",
+			      release);
+	return answer(res, CPUISO_AVAIL_YES,
+		      "cgroup v2 cpuset (not yet enabled in the root's subtree_control)");
 }
 
 static int probe_nohz_full(struct cpuiso_ctx *ctx, struct probe_result *res)

@@ -87,12 +87,26 @@ static void test_cpuset_variants(void **state)
 	/* "cpusetx" must not pass for "cpuset" */
 	tree_write(root, "/sys/fs/cgroup/cgroup.controllers", "cpusetx memory\n");
 	p = probe_tree(root);
-	assert_cap(p, CPUISO_CAP_CPUSET_PARTITION, CPUISO_AVAIL_NO, "not enabled");
+	assert_cap(p, CPUISO_CAP_CPUSET_PARTITION, CPUISO_AVAIL_NO, "not in cgroup v2");
 	cpuiso_probe_free(p);
 
+	/* root files hidden until cpuset is in subtree_control */
 	tree_write(root, "/sys/fs/cgroup/cgroup.controllers", "memory cpuset\n");
 	p = probe_tree(root);
-	assert_cap(p, CPUISO_CAP_CPUSET_PARTITION, CPUISO_AVAIL_NO, "too old");
+	assert_cap(p, CPUISO_CAP_CPUSET_PARTITION, CPUISO_AVAIL_UNKNOWN,
+		   "version unknown");
+	cpuiso_probe_free(p);
+
+	tree_write(root, "/proc/sys/kernel/osrelease", "5.10.0-28-amd64\n");
+	p = probe_tree(root);
+	assert_cap(p, CPUISO_CAP_CPUSET_PARTITION, CPUISO_AVAIL_NO,
+		   "5.10.0-28-amd64 predates");
+	cpuiso_probe_free(p);
+
+	tree_write(root, "/proc/sys/kernel/osrelease", "6.12.117\n");
+	p = probe_tree(root);
+	assert_cap(p, CPUISO_CAP_CPUSET_PARTITION, CPUISO_AVAIL_YES,
+		   "not yet enabled");
 	cpuiso_probe_free(p);
 	tree_free(root);
 }

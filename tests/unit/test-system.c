@@ -191,6 +191,35 @@ static void test_recorded_build_host(void **state)
 	cpuiso_system_free(sys);
 }
 
+/* Recorded in the test guest, booted plain and booted isolated. */
+static void test_recorded_guests(void **state)
+{
+	struct cpuiso_system *plain = read_tree(TREES "/guest-plain", 0);
+	struct cpuiso_system *iso = read_tree(TREES "/guest-bootiso", 0);
+
+	(void)state;
+	assert_mask(plain, CPUISO_MASK_POSSIBLE, "0-3");
+	assert_mask(plain, CPUISO_MASK_ISOLATED, "");
+	assert_mask(plain, CPUISO_MASK_NOHZ_FULL, "");
+	assert_mask(iso, CPUISO_MASK_ISOLATED, "2-3");
+	assert_mask(iso, CPUISO_MASK_NOHZ_FULL, "2-3");
+	for (unsigned int i = 0; i < 4; i++) {
+		const struct cpuiso_cpu *p = cpuiso_system_get_cpu(plain, i);
+		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(iso, i);
+
+		assert_int_equal(cpuiso_cpu_get_state(p), CPUISO_STATE_ONLINE);
+		assert_int_equal(cpuiso_cpu_get_state(c),
+				 i >= 2 ? CPUISO_STATE_ISOLATED : CPUISO_STATE_ONLINE);
+		assert_int_equal(cpuiso_cpu_is_nohz_full(c), i >= 2);
+		assert_int_equal(cpuiso_cpu_get_node(c), -1);
+		assert_int_equal(cpuiso_cpu_get_hotplug_state(c),
+				 cpuiso_system_hotplug_state_lookup(iso, "online"));
+	}
+	assert_true(cpuiso_system_hotplug_state_lookup(iso, "sched:waitempty") > 0);
+	cpuiso_system_free(plain);
+	cpuiso_system_free(iso);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_nohz_null),
 		cmocka_unit_test(test_broken_trees),
 		cmocka_unit_test(test_recorded_build_host),
+		cmocka_unit_test(test_recorded_guests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Both files share one shape: a header "CPU0 CPU1 ..." naming the online
+ * CPUs (offline ones have no column), then rows "NAME: n0 n1 ... text".
+ * Rows with fewer numbers than columns (ERR:, MIS:) are system-wide and
+ * left out.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irqstat.h"
+
+/* The column of @cpu in the header line, or -ENODEV if it is offline. */
+static int find_column(const char *header, size_t len, unsigned int cpu)
+{
+	int col = 0;
+
+	for (size_t i = 0; i < len;) {
+		char *end;
+		unsigned long v;
+
+		while (i < len && header[i] == ' ')
+			i++;
+		if (i + 3 >= len || strncmp(header + i, "CPU", 3) != 0)
+			break;
+		v = strtoul(header + i + 3, &end, 10);
+		if (end == header + i + 3)
+			return -EBADMSG;
+		if (v == cpu)
+			return col;
+		col++;
+		i = end - header;
+	}
+	return -ENODEV;
+}
+
+int irqstat_parse(const char *text, unsigned int cpu, struct irqstat *out)
+{
+	const char *line = text, *nl;
+	struct irqstat st = { 0 };
+	int col;
+
+	nl = strchr(line, '\n');
+	if (!nl)
+		return -EBADMSG;
+	col = find_column(line, nl - line, cpu);
+	if (col < 0)
+		return col;
+
+	for (line = nl + 1; *line; line = nl + 1) {
+		const char *p = line, *name, *colon;
+		unsigned long long v = 0;
+		struct irqstat_row *rows;
+		size_t namelen;
+		int i;
+
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line);
+		while (*p == ' ')
+			p++;
+		name = p;
+		colon = memchr(p, ':', nl - p);
+		if (!colon)
+			goto next;
+		namelen = colon - p;
+		p = colon + 1;
+		for (i = 0; i <= col; i++) {
+			char *end;
+
+			v = strtoull(p, &end, 10);
+			if (end == p || end > nl)
+				break;
+			p = end;
+		}
+		if (i <= col)
+			goto next;	/* a system-wide row */
+		rows = realloc(st.rows, (st.n + 1) * sizeof(*rows));
+		if (!rows) {
+			irqstat_free(&st);
+			return -ENOMEM;
+		}
+		st.rows = rows;
+		if (namelen >= sizeof(rows[st.n].name))
+			namelen = sizeof(rows[st.n].name) - 1;
+		memcpy(rows[st.n].name, name, namelen);
+		rows[st.n].name[namelen] = '\0';
+		rows[st.n].count = v;
+		st.n++;
+next:
+		if (!*nl)
+			break;
+	}
+	*out = st;
+	return 0;
+}
+
+void irqstat_free(struct irqstat *st)
+{
+	free(st->rows);
+	st->rows = NULL;
+	st->n = 0;
+}
+
+const struct irqstat_row *irqstat_find(const struct irqstat *st,
+				       const char *name)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (strcmp(st->rows[i].name, name) == 0)
+			return &st->rows[i];
+	return NULL;
+}
+
+unsigned long long irqstat_total(const struct irqstat *st)
+{
+	unsigned long long sum = 0;
+
+	for (size_t i = 0; i < st->n; i++)
+		sum += st->rows[i].count;
+	return sum;
+}

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install, from Debian's archive, everything cpuiso builds and tests with.
+# Does nothing when all of it is there already.
+set -euo pipefail
+
+pkgs=(
+	# userspace build
+	build-essential meson ninja-build pkg-config python3
+	libkmod-dev libsmartcols-dev libudev-dev libcmocka-dev
+	# kernel and module build
+	linux-source-6.12 bc bison flex libelf-dev libssl-dev cpio xz-utils
+	ccache kmod
+	# the guest
+	qemu-system-x86 busybox-static udev
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -gt 0 ] || exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages, run as root: ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build what the guest runs, against kernel build DIR (from build-kernel.sh):
+# cpuiso and libcpuiso (plain build, no sanitizers), cpuiso.ko, the static
+# noise helper, and an initramfs holding them with busybox, udevd and the
+# guest tests.  Prints the initramfs path.
+#
+#   build-guest.sh KERNEL_DIR OUTDIR
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+kdir=${1:?usage: build-guest.sh KERNEL_DIR OUTDIR}
+outdir=${2:?usage: build-guest.sh KERNEL_DIR OUTDIR}
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+stage=$outdir/stage
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,root,tests}
+
+# userspace, the way a distribution would build it
+ub=$outdir/userspace
+if [ ! -f "$ub/build.ninja" ]; then
+	meson setup "$ub" "$top" --prefix=/usr --buildtype=release \
+		-Dtests=disabled >/dev/null
+fi
+ninja -C "$ub" >/dev/null
+DESTDIR=$stage meson install -C "$ub" --no-rebuild --quiet >/dev/null
+
+# the module, built out of the clone so the source stays clean
+mb=$outdir/module
+rm -rf "$mb"
+cp -r "$top/hotplug-states" "$mb"
+make -s -C "$kdir/linux" M="$mb" ARCH=x86_64 modules
+release=$(make -s -C "$kdir/linux" ARCH=x86_64 kernelrelease)
+mkdir -p "$stage/lib/modules/$release/extra"
+cp "$mb/cpuiso.ko" "$stage/lib/modules/$release/extra/"
+# kmod's depmod: libkmod looks modules up in the binary indexes
+depmod -b "$stage" "$release"
+
+gcc -static -O2 -Wall -Wextra -Werror -I"$top/core" \
+	"$top/tests/vm/noise.c" "$top/core/irqstat.c" -o "$stage/usr/bin/noise"
+
+cp /bin/busybox "$stage/bin/busybox"
+for app in $("$stage/bin/busybox" --list-full); do
+	[ -e "$stage/$app" ] || ln -s /bin/busybox "$stage/$app"
+done
+cp /bin/udevadm "$stage/bin/udevadm"
+mkdir -p "$stage/lib/systemd"
+ln -sf /bin/udevadm "$stage/lib/systemd/systemd-udevd"
+
+# shared libraries with their loader, as ldd resolves them
+libs_of() {
+	ldd "$@" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'
+}
+bins=("$stage/usr/sbin/cpuiso" "$stage/bin/udevadm")
+export LD_LIBRARY_PATH=$stage/usr/lib/x86_64-linux-gnu:$stage/usr/lib
+for lib in $(libs_of "${bins[@]}" | sort -u); do
+	case $lib in "$stage"/*) continue ;; esac
+	mkdir -p "$stage$(dirname "$lib")"
+	cp -L "$lib" "$stage$lib"
+done
+
+cp "$top/tests/vm/init.sh" "$stage/init"
+cp "$top/tests/vm/guest/"*.sh "$stage/tests/"
+cp "$top/tests/record-tree.sh" "$stage/usr/bin/record-tree"
+chmod +x "$stage/init" "$stage/tests/"*.sh "$stage/usr/bin/record-tree"
+echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
+echo "root:x:0:" > "$stage/etc/group"
+
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$outdir/initramfs.cpio.gz"
+echo "$outdir/initramfs.cpio.gz"
