@@ -94,6 +94,15 @@ static int read_path(const char *path, char **ret)
 	return 0;
 }
 
+/* Resolve and read; @path is kept for messages. */
+static int vread(const struct cpuiso_ctx *ctx, char **path, char **ret,
+		 const char *fmt, va_list ap)
+{
+	int r = vpath(ctx, path, fmt, ap);
+
+	return r < 0 ? r : read_path(*path, ret);
+}
+
 /* Whole file, with one trailing newline removed. */
 int ctx_read(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
 {
@@ -103,11 +112,8 @@ int ctx_read(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = vpath(ctx, &path, fmt, ap);
+	r = vread(ctx, &path, ret, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	r = read_path(path, ret);
 	if (r < 0)
 		return r;
 	len = strlen(*ret);
@@ -136,11 +142,8 @@ int ctx_read_int(const struct cpuiso_ctx *ctx, int *ret, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = vpath(ctx, &path, fmt, ap);
+	r = vread(ctx, &path, &buf, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	r = read_path(path, &buf);
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -156,11 +159,8 @@ int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
 	int r;
 
 	va_start(ap, fmt);
-	r = vpath(ctx, &path, fmt, ap);
+	r = vread(ctx, &path, &buf, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	r = read_path(path, &buf);
 	if (r < 0)
 		return r;
 	r = cpuiso_cpuset_parse(buf, nbits, ret, &perr);
