@@ -1,24 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cpuiso.ko: the isolation hotplug states that can live outside the core.
+ * cpuiso.ko: the runtime-isolation hotplug states that can live outside
+ * the core. The core (kernel-patches/) takes a CPU through offline, flips
+ * its housekeeping roles and brings it back up; the states below run on
+ * the way up and finish the hand-over for what the core does not move.
  *
- * Nothing is registered yet: the states arrive with the kernel series
- * that exports what they need (docs/design.md).  Loading the module only
- * announces it, so the test bed can prove the module builds against the
- * patched tree and loads there.
+ * One table, like cpuhp_hp_states[]: registration order is bring-up
+ * order, teardown runs backwards.
  */
+#include <linux/cpuhotplug.h>
 #include <linux/init.h>
+#include <linux/kernel.h>
 #include <linux/module.h>
+
+#include "cpuiso.h"
+
+struct cpuiso_step {
+	const char *name;
+	int (*startup)(unsigned int cpu);
+	int (*teardown)(unsigned int cpu);
+};
+
+static const struct cpuiso_step cpuiso_steps[] = {
+	{
+		.name = "cpuiso/affinity:online",
+		.startup = cpuiso_affinity_online,
+	},
+};
+
+static int cpuiso_state[ARRAY_SIZE(cpuiso_steps)];
+
+static void cpuiso_remove_states(int n)
+{
+	while (n-- > 0)
+		cpuhp_remove_state(cpuiso_state[n]);
+}
 
 static int __init cpuiso_init(void)
 {
-	pr_info("cpuiso: loaded, no isolation states registered yet\n");
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(cpuiso_steps); i++) {
+		/* runs the startup on the CPUs already online */
+		ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, cpuiso_steps[i].name,
+					cpuiso_steps[i].startup,
+					cpuiso_steps[i].teardown);
+		if (ret < 0) {
+			cpuiso_remove_states(i);
+			cpuiso_affinity_restore_all();
+			return ret;
+		}
+		cpuiso_state[i] = ret;
+	}
 	return 0;
 }
 
 static void __exit cpuiso_exit(void)
 {
-	pr_info("cpuiso: unloaded\n");
+	cpuiso_remove_states(ARRAY_SIZE(cpuiso_steps));
+	/* what the module narrowed, it gives back */
+	cpuiso_affinity_restore_all();
 }
 
 module_init(cpuiso_init);

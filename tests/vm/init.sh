@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # /init of the test guest: mount what the tests need, run the tests named
-# by cpuiso.tests=a,b,c on the kernel command line, report each on the
+# by cpuiso_tests=a,b,c on the kernel command line, report each on the
 # serial console, and power off (QEMU runs with -no-reboot).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
@@ -16,7 +16,7 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 
 arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
 
-tests=$(arg cpuiso.tests | tr ',' ' ')
+tests=$(arg cpuiso_tests | tr ',' ' ')
 echo "CPUISO-BOOTED kernel=$(uname -r) cpus=$(cat /sys/devices/system/cpu/online)"
 for t in $tests; do
 	if [ ! -f "/tests/$t.sh" ]; then

@@ -93,8 +93,24 @@ int main(int argc, char **argv)
 	cpu_set_t set;
 	volatile unsigned long spins = 0;
 
+	/* "noise write FILE VALUE": one write(2); the errno's text if it fails */
+	if (argc == 4 && strcmp(argv[1], "write") == 0) {
+		int fd = open(argv[2], O_WRONLY);
+
+		if (fd < 0 || write(fd, argv[3], strlen(argv[3])) < 0) {
+			printf("%s\n", strerror(errno));
+			return 1;
+		}
+		close(fd);
+		return 0;
+	}
+	/* "noise now": milliseconds of CLOCK_MONOTONIC, for shell timings */
+	if (argc == 2 && strcmp(argv[1], "now") == 0) {
+		printf("%.3f\n", now() * 1000);
+		return 0;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: noise CPU SECONDS\n");
+		fprintf(stderr, "usage: noise CPU SECONDS | now | write FILE VALUE\n");
 		return 2;
 	}
 	cpu = strtoul(argv[1], NULL, 10);

@@ -32,17 +32,19 @@ append=$(echo "$line" | cut -d'|' -f2 | xargs)
 tests=$(echo "$line" | cut -d'|' -f3 | xargs | tr ' ' ',')
 if [ -n "$record" ]; then
 	tests=$tests,record
-	append="$append cpuiso.record=$group"
+	append="$append cpuiso_record=$group"
 fi
 
 out=${CPUISO_VM_OUT:-$cache/guest}
 logs=${CPUISO_VM_LOGS:-$out/logs}
 mkdir -p "$out" "$logs"
-kdir=$("$top/tests/vm/build-kernel.sh" "$variant") || die "kernel build failed"
+# CPUISO_KERNEL_DIR: a kernel being worked on (bzImage and linux/ inside)
+kdir=${CPUISO_KERNEL_DIR:-$("$top/tests/vm/build-kernel.sh" "$variant")} ||
+	die "kernel build failed"
 initrd=$("$top/tests/vm/build-guest.sh" "$kdir" "$out/$variant") ||
 	die "guest build failed"
 
-# a multi-queue virtio disk: its queue IRQs are managed IRQs
+# a 2-queue virtio disk: its queue IRQs are managed, each over 2 CPUs
 disk=$out/disk.img
 [ -f "$disk" ] || truncate -s 16M "$disk"
 
@@ -55,8 +57,8 @@ timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
 	-nographic -no-reboot -serial stdio -monitor none \
 	-kernel "$kdir/bzImage" -initrd "$initrd" \
 	-drive "file=$disk,if=none,id=d0,format=raw" \
-	-device "virtio-blk-pci,drive=d0,num-queues=$smp" \
-	-append "console=ttyS0 panic=-1 cpuiso.tests=$tests $append" \
+	-device "virtio-blk-pci,drive=d0,num-queues=2" \
+	-append "console=ttyS0 panic=-1 cpuiso_tests=$tests $append" \
 	</dev/null >"$log" 2>&1
 rc=$?
 echo "# qemu exited $rc after $(( $(date +%s) - start )) s"

@@ -22,3 +22,48 @@ val() { sed -n "s/^$2=//p" "$1"; }
 
 # awk float comparison: lt A B
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+# in_list CPU LIST: is CPU in a cpulist such as "0-1,3"?
+in_list() {
+	local c
+	for c in $(echo "$2" | tr ',' ' '); do
+		case $c in
+		*-*) [ "$1" -ge "${c%-*}" ] && [ "$1" -le "${c#*-}" ] && return 0 ;;
+		*) [ "$1" = "$c" ] && return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# Unbound kthreads, "pid mask" a line: PF_KTHREAD set, PF_NO_SETAFFINITY
+# clear (per-CPU kthreads and workqueue workers have it).  With "noirq",
+# without the threads of threaded IRQs: their mask follows the IRQ's
+# effective affinity, which the kernel picks, not a user.
+kthread_masks() {
+	local d pid flags
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		if [ "${1:-}" = noirq ]; then
+			case $(cat "$d/comm" 2>/dev/null) in irq/*) continue ;; esac
+		fi
+		flags=$(sed 's/.*) //' "$d/stat" 2>/dev/null | cut -d' ' -f7)
+		[ -n "$flags" ] || continue
+		[ $((flags & 0x00200000)) != 0 ] || continue
+		[ $((flags & 0x04000000)) = 0 ] || continue
+		echo "$pid $(sed -n 's/^Cpus_allowed_list:\t*//p' "$d/status")"
+	done
+}
+
+# Interrupts with an affinity file, "irq mask effective" a line.
+irq_masks() {
+	local d
+	for d in /proc/irq/[0-9]*; do
+		[ -f "$d/smp_affinity_list" ] || continue
+		echo "${d#/proc/irq/} $(cat "$d/smp_affinity_list") $(cat "$d/effective_affinity_list" 2>/dev/null)"
+	done
+}
+
+# write VALUE FILE: like echo VALUE > FILE, the errno's text on failure
+write() { noise write "$2" "$1"; }
+
+now_ms() { noise now; }

@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A user-space spin pinned on CPU 2: how often does the kernel interrupt it?
 # NOISE_MAX_LOC (per second) is the bound this boot must meet; it comes
-# from cpuiso.noise_max= on the command line.
+# from cpuiso_noise_max= on the command line.
 . /tests/lib.sh
 
 cpu=2
 secs=5
-max=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso.noise_max=//p')
-min=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso.noise_min=//p')
+max=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso_noise_max=//p')
+min=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso_noise_min=//p')
 noise $cpu $secs > /tmp/noise.out || { fail run "noise exited $?"; exit 0; }
 cat /tmp/noise.out
 loc=$(val /tmp/noise.out loc_per_s)

@@ -3,8 +3,8 @@
 # serial console, base64 between markers the runner cuts out.
 . /tests/lib.sh
 
-name=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso.record=//p')
-[ -n "$name" ] || { skip tree "no cpuiso.record= name"; exit 0; }
+name=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso_record=//p')
+[ -n "$name" ] || { skip tree "no cpuiso_record= name"; exit 0; }
 rm -rf /tmp/tree
 record-tree /tmp/tree
 echo "CPUISO-TREE-BEGIN $name"

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# 50 isolate/release cycles over CPUs 1-3 in random order while the
+# housekeeping CPUs run a load, then two writers racing on one CPU.
+. /tests/lib.sh
+
+modprobe cpuiso || fail modprobe "exit $?"
+rounds=${1:-50}
+load=
+for i in 1 2; do taskset -c 0 sh -c 'while :; do :; done' & load="$load $!"; done
+
+i=0
+start=$(now_ms)
+while [ $i -lt "$rounds" ]; do
+	cpu=$(( $(od -An -N1 -tu1 /dev/urandom) % 3 + 1 ))
+	word=isolated
+	[ "$(cat $C/cpu$cpu/state)" = isolated ] && word=online
+	err=$(write $word $C/cpu$cpu/state) || { fail "cycle$i" "cpu$cpu $word: $err"; break; }
+	[ "$(cat $C/cpu$cpu/state)" = $word ] || { fail "cycle$i" "cpu$cpu reads $(cat $C/cpu$cpu/state)"; break; }
+	i=$((i + 1))
+done
+figure transitions_per_s "$(awk -v n=$i -v a="$start" -v b="$(now_ms)" 'BEGIN { printf "%.2f", n * 1000 / (b - a) }')"
+for cpu in 1 2 3; do write online $C/cpu$cpu/state >/dev/null; done
+check all-back [ -z "$(cat $C/isolated)" ] && [ "$(cat $C/online)" = 0-3 ]
+for p in $load; do
+	[ -d /proc/$p ] || fail lost-task "load task $p is gone"
+done
+kill $load
+
+# concurrent writers serialise: each write completes whole
+for n in 1 2 3 4 5 6 7 8; do
+	(write isolated $C/cpu2/state; write online $C/cpu2/state) >/dev/null &
+done
+wait
+check race-state [ "$(cat $C/cpu2/state)" = online ]
+check race-isolated [ -z "$(cat $C/isolated)" ]
+[ -n "$FAILED" ] || ok cycles
+rmmod cpuiso
