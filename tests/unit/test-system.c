@@ -220,6 +220,24 @@ static void test_recorded_guests(void **state)
 	cpuiso_system_free(iso);
 }
 
+/* Recorded on the patched kernel with CPU 2 isolated at runtime. */
+static void test_recorded_runtime(void **state)
+{
+	struct cpuiso_system *sys = read_tree(TREES "/guest-runtime-iso", 0);
+
+	(void)state;
+	assert_mask(sys, CPUISO_MASK_ISOLATED, "2");
+	assert_mask(sys, CPUISO_MASK_NOHZ_FULL, "");
+	for (unsigned int i = 0; i < 4; i++) {
+		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, i);
+
+		assert_true(cpuiso_cpu_has_state_file(c));
+		assert_int_equal(cpuiso_cpu_get_state(c),
+				 i == 2 ? CPUISO_STATE_ISOLATED : CPUISO_STATE_ONLINE);
+	}
+	cpuiso_system_free(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_broken_trees),
 		cmocka_unit_test(test_recorded_build_host),
 		cmocka_unit_test(test_recorded_guests),
+		cmocka_unit_test(test_recorded_runtime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
