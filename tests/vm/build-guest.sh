@@ -36,6 +36,7 @@ release=$(make -s -C "$kdir/linux" ARCH=x86_64 kernelrelease)
 mkdir -p "$stage/lib/modules/$release/extra"
 cp "$mb/cpuiso.ko" "$stage/lib/modules/$release/extra/"
 # kmod's depmod: libkmod looks modules up in the binary indexes
+touch "$stage/lib/modules/$release/"{modules.order,modules.builtin,modules.builtin.modinfo}
 depmod -b "$stage" "$release"
 
 gcc -static -O2 -Wall -Wextra -Werror -I"$top/core" \
