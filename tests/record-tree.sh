@@ -50,7 +50,9 @@ rec /sys/fs/cgroup/cgroup.controllers /sys/fs/cgroup/cgroup.subtree_control \
     /sys/devices/virtual/workqueue/cpumask \
     /sys/devices/virtual/workqueue/cpumask_isolated \
     /sys/module/rcutree/parameters/rcu_nocb_gp_stride
-recdir /sys/module/rcutree/parameters /sys/module/cpuiso
+recdir /sys/module/rcutree/parameters
+# a file, not the bare directory: git keeps no empty directory
+rec /sys/module/cpuiso/initstate
 
 # the words after " -- " are init's arguments, not kernel parameters
 mkdir -p "$dest/proc"
