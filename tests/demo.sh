@@ -9,8 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/deps.sh"
 . "$top/tests/vm/common.sh"
 
-logs=${CPUISO_VM_LOGS:-$cache/guest/logs}
-export CPUISO_VM_LOGS=$logs
+logs=$CPUISO_VM_LOGS
+mkdir -p "$logs"
 rc=0
 for group in plain bootiso; do
 	echo "=== guest booted '$group': $(sed -n "s/^$group *| *\(.*\) *|.*/\1/p" "$top/tests/vm/groups.conf")"

@@ -36,7 +36,7 @@ if [ -n "$record" ]; then
 fi
 
 out=${CPUISO_VM_OUT:-$cache/guest}
-logs=${CPUISO_VM_LOGS:-$out/logs}
+logs=$CPUISO_VM_LOGS
 mkdir -p "$out" "$logs"
 # CPUISO_KERNEL_DIR: a kernel being worked on (bzImage and linux/ inside)
 kdir=${CPUISO_KERNEL_DIR:-$("$top/tests/vm/build-kernel.sh" "$variant")} ||
