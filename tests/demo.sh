@@ -12,8 +12,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$CPUISO_VM_LOGS
 mkdir -p "$logs"
 rc=0
-for group in plain bootiso; do
-	echo "=== guest booted '$group': $(sed -n "s/^$group *| *\(.*\) *|.*/\1/p" "$top/tests/vm/groups.conf")"
+for group in plain bootiso runtime-iso; do
+	line=$(grep "^$group *|" "$top/tests/vm/groups.conf")
+	echo "=== guest '$group': command line '$(echo "$line" | cut -d'|' -f2 | xargs)'," \
+	     "tests: $(echo "$line" | cut -d'|' -f3 | xargs)"
 	"$top/tests/vm/run-guest.sh" "$group" > "$logs/$group.tap" 2>&1 || rc=1
 	sed -n '/^CPUISO-START status$/,/^CPUISO-RESULT status/p' "$logs/$group.log.txt" |
 		sed '1d;/^CPUISO-RESULT/d'
