@@ -27,9 +27,12 @@ int parse_cpulist_arg(const struct cpuiso_system *sys, const char *arg,
 		      struct cpuiso_cpuset **ret);
 
 int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_isolate(struct cli *cli, int argc, char **argv);
+int cmd_release(struct cli *cli, int argc, char **argv);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_system *, cpuiso_system_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_plan *, cpuiso_plan_free)
 
 #endif

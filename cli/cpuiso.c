@@ -18,6 +18,10 @@ static const struct verb {
 } verbs[] = {
 	{ "status", cmd_status, "[CPULIST]",
 	  "show CPUs, their isolation and what this kernel offers" },
+	{ "isolate", cmd_isolate, "CPULIST",
+	  "isolate CPUs at runtime (-n: show the plan only)" },
+	{ "release", cmd_release, "CPULIST",
+	  "give isolated CPUs back as housekeeping CPUs" },
 };
 
 void warnx_(const char *fmt, ...)
@@ -81,11 +85,13 @@ int parse_cpulist_arg(const struct cpuiso_system *sys, const char *arg,
 static void usage(FILE *out)
 {
 	fputs("Usage:\n cpuiso [options] <verb> [arguments]\n\n"
-	      "Isolate CPUs at runtime: nohz_full, RCU callback offload and\n"
-	      "housekeeping hand-over without a reboot.\n\nVerbs:\n", out);
-	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-		fprintf(out, " %s %-12s %s\n", verbs[i].name, verbs[i].args,
-			verbs[i].help);
+	      "Isolate CPUs at runtime, without a reboot.\n\nVerbs:\n", out);
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s %s", verbs[i].name, verbs[i].args);
+		fprintf(out, " %-20s %s\n", head, verbs[i].help);
+	}
 	fputs("\nOptions:\n"
 	      " -J, --json           use JSON output format\n"
 	      "     --sysroot <dir>  read the system under <dir>, not /\n"

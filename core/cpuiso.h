@@ -110,6 +110,7 @@ int cpuiso_system_hotplug_state_lookup(const struct cpuiso_system *sys,
 
 unsigned int cpuiso_cpu_get_id(const struct cpuiso_cpu *cpu);
 bool cpuiso_cpu_is_online(const struct cpuiso_cpu *cpu);
+bool cpuiso_cpu_is_hotpluggable(const struct cpuiso_cpu *cpu);
 enum cpuiso_state cpuiso_cpu_get_state(const struct cpuiso_cpu *cpu);
 bool cpuiso_cpu_has_state_file(const struct cpuiso_cpu *cpu);
 bool cpuiso_cpu_is_isolated(const struct cpuiso_cpu *cpu);
@@ -119,6 +120,31 @@ int cpuiso_cpu_get_core(const struct cpuiso_cpu *cpu);
 int cpuiso_cpu_get_package(const struct cpuiso_cpu *cpu);
 int cpuiso_cpu_get_hotplug_state(const struct cpuiso_cpu *cpu);
 const struct cpuiso_cpuset *cpuiso_cpu_get_siblings(const struct cpuiso_cpu *cpu);
+
+/* ---- changing CPUs: plan whole, then apply one CPU at a time ------------ */
+
+enum cpuiso_plan_flags {
+	/* allow a NUMA node to keep no online housekeeping CPU */
+	CPUISO_PLAN_FORCE = 1 << 0,
+};
+
+struct cpuiso_plan;
+
+struct cpuiso_step {
+	unsigned int cpu;
+	enum cpuiso_state from;
+	enum cpuiso_state to;
+};
+
+int cpuiso_plan_new(const struct cpuiso_system *sys,
+		    const struct cpuiso_cpuset *cpus, enum cpuiso_state target,
+		    unsigned int flags, struct cpuiso_plan **ret, char **why);
+void cpuiso_plan_free(struct cpuiso_plan *plan);
+size_t cpuiso_plan_nr_steps(const struct cpuiso_plan *plan);
+const struct cpuiso_step *cpuiso_plan_get_step(const struct cpuiso_plan *plan,
+					       size_t i);
+int cpuiso_plan_apply(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
+		      size_t *done, bool *rolled_back);
 
 /* ---- what this kernel offers ------------------------------------------- */
 

@@ -46,6 +46,9 @@ int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
 		    struct cpuiso_cpuset **ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
+	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
 
 #endif

@@ -168,3 +168,29 @@ int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
 		err(ctx, "%s: %s at offset %zu", path, perr.reason, perr.pos);
 	return r;
 }
+
+/* One write(2) of @value, as `echo value > file` does; the kernel's errno. */
+int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
+	      const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(value);
+	va_list ap;
+	ssize_t n;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0)
+		return -errno;
+	dbg(ctx, "wrote '%s' to %s", value, path);
+	return (size_t)n == len ? 0 : -EIO;
+}

@@ -16,6 +16,7 @@
 struct cpuiso_cpu {
 	unsigned int id;
 	bool online;
+	bool hotpluggable;
 	bool has_state_file;
 	bool isolated;
 	bool nohz_full;
@@ -208,6 +209,11 @@ static int read_cpu(struct cpuiso_ctx *ctx, struct cpuiso_system *sys,
 	int r;
 
 	c->online = cpuiso_cpuset_test(sys->masks[CPUISO_MASK_ONLINE], id);
+	/* the kernel gives CPUs it cannot offline no online attribute */
+	r = ctx_exists(ctx, SYS_CPU "/cpu%u/online", id);
+	if (r < 0)
+		return r;
+	c->hotpluggable = r > 0;
 	c->isolated = (iso && cpuiso_cpuset_test(iso, id)) ||
 		      (cs_iso && cpuiso_cpuset_test(cs_iso, id));
 	c->nohz_full = nohz && cpuiso_cpuset_test(nohz, id);
@@ -349,6 +355,11 @@ CPUISO_EXPORT unsigned int cpuiso_cpu_get_id(const struct cpuiso_cpu *cpu)
 CPUISO_EXPORT bool cpuiso_cpu_is_online(const struct cpuiso_cpu *cpu)
 {
 	return cpu->online;
+}
+
+CPUISO_EXPORT bool cpuiso_cpu_is_hotpluggable(const struct cpuiso_cpu *cpu)
+{
+	return cpu->hotpluggable;
 }
 
 CPUISO_EXPORT enum cpuiso_state cpuiso_cpu_get_state(const struct cpuiso_cpu *cpu)

@@ -104,6 +104,32 @@ run version 0 --version &&
 run no-tree 1 --sysroot /nonexistent status &&
 	check "missing sysroot exits 1" grep -q "cannot read the CPUs under /nonexistent" "$out/no-tree.err"
 
+# isolate/release against a writable copy of a patched guest's tree
+w=$out/writable
+cp -r "$trees/guest-runtime-iso" "$w"
+mkdir -p "$w/run"
+st() { cat "$w/sys/devices/system/cpu/cpu$1/state"; }
+run iso-dry 0 --sysroot "$w" isolate -n 1,3 &&
+	check "isolate -n plans and writes nothing" \
+		sh -c "grep -qx 'would change cpu1: online -> isolated' '$out/iso-dry.out' &&
+		       grep -qx 'would change cpu3: online -> isolated' '$out/iso-dry.out' &&
+		       [ \"\$(cat '$w/sys/devices/system/cpu/cpu1/state')\" = online ]"
+run iso 0 --sysroot "$w" isolate 1 && check "isolate 1" [ "$(st 1)" = isolated ]
+run iso-again 0 --sysroot "$w" isolate 1-2 &&
+	check "isolate is idempotent" grep -qx 'nothing to do' "$out/iso-again.out"
+run iso-refused 1 --sysroot "$w" isolate 0-3 &&
+	check "isolate 0-3 refused whole" \
+		sh -c "grep -q 'refused: CPU 0 cannot go offline' '$out/iso-refused.err' &&
+		       [ \"\$(cat '$w/sys/devices/system/cpu/cpu3/state')\" = online ]"
+run iso-badlist 2 --sysroot "$w" isolate 1x &&
+	check "isolate 1x is a usage error" grep -q 'position 2' "$out/iso-badlist.err"
+run rel-json 0 --sysroot "$w" -J release 1-3 &&
+	check "release -J lists two steps" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [s["cpu"] for s in d["steps"]] == [1, 2], d' "$out/rel-json.out"
+check "released" [ "$(st 1)$(st 2)" = onlineonline ]
+
 # the live machine: valid JSON listing every possible CPU
 if run live 0 status -J; then
 	want=$(python3 -c 'import sys
