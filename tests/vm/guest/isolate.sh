@@ -48,6 +48,13 @@ taskset -c $cpu sleep 1000 &
 upin=$!
 mask_of() { sed -n 's/^Cpus_allowed_list:\t*//p' /proc/$1/status; }
 
+# timer migration: trace which CPUs join the hierarchy on the way up
+ev=/sys/kernel/tracing/events/timer_migration/tmigr_cpu_online
+if [ -f $ev/enable ]; then
+	echo 1 > $ev/enable
+	echo > /sys/kernel/tracing/trace
+fi
+
 udevadm monitor --kernel --property --subsystem-match=cpu > /tmp/uevents 2>&1 &
 mon=$!
 sleep 1
@@ -57,6 +64,15 @@ err=$(write isolated $C/cpu$cpu/state) || fail write-isolated "$err"
 figure isolate_ms "$(awk -v a="$t0" -v b="$(now_ms)" 'BEGIN { printf "%.1f", b - a }')"
 
 check state [ "$(cat $C/cpu$cpu/state)" = isolated ]
+if [ -f $ev/enable ]; then
+	# the isolated CPU stays out of the timer migration hierarchy
+	grep -q "tmigr_cpu_online: cpu=$cpu " /sys/kernel/tracing/trace &&
+		fail tmigr-out "cpu$cpu joined the timer migration hierarchy"
+	[ -n "$FAILED" ] || ok tmigr-out
+	echo > /sys/kernel/tracing/trace
+else
+	fail tmigr-out "no tmigr_cpu_online trace event"
+fi
 check isolated-file [ "$(cat $C/isolated)" = $cpu ]
 check cpuiso-status sh -c "cpuiso status $cpu | grep -Eq '^ *$cpu .* yes +isolated +yes'"
 check no-domain [ -z "$(ls $dom | grep domain)" ]
@@ -108,6 +124,8 @@ figure release_ms "$(awk -v a="$t0" -v b="$(now_ms)" 'BEGIN { printf "%.1f", b -
 kill $mon
 
 check state-online [ "$(cat $C/cpu$cpu/state)" = online ]
+check tmigr-back grep -q "tmigr_cpu_online: cpu=$cpu " /sys/kernel/tracing/trace
+echo 0 > $ev/enable
 check isolated-empty [ -z "$(cat $C/isolated)" ]
 check domain-back [ -n "$(ls $dom | grep domain)" ]
 check wq-requested-back [ "$(cat $wq)" = 5 ]
