@@ -133,6 +133,14 @@ static int change(struct cli *cli, int argc, char **argv,
 		return EXIT_OK;
 	}
 
+	/* the kthread and IRQ hand-over lives in cpuiso.ko */
+	if (target == CPUISO_STATE_ISOLATED && cpuiso_plan_nr_steps(plan)) {
+		r = cpuiso_module_load(cli->ctx);
+		if (r < 0 && r != -EOPNOTSUPP)
+			warnx_("warning: cpuiso.ko not loaded (%s): task and IRQ masks keep the isolated CPUs",
+			       strerror(-r));
+	}
+
 	r = cpuiso_plan_apply(cli->ctx, plan, &done, &rolled_back);
 	if (r < 0) {
 		if (rolled_back) {

@@ -146,6 +146,8 @@ const struct cpuiso_step *cpuiso_plan_get_step(const struct cpuiso_plan *plan,
 int cpuiso_plan_apply(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
 		      size_t *done, bool *rolled_back);
 
+int cpuiso_module_load(struct cpuiso_ctx *ctx);
+
 /* ---- what this kernel offers ------------------------------------------- */
 
 enum cpuiso_cap {

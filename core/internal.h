@@ -49,6 +49,12 @@ int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
 int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* module.c */
+struct kmod_ctx;
+struct kmod_module;
+int module_find(struct cpuiso_ctx *ctx, char **release,
+		struct kmod_ctx **kctx_ret, struct kmod_module **ret);
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
 
 #endif

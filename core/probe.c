@@ -64,59 +64,29 @@ static int probe_state_file(struct cpuiso_ctx *ctx, struct probe_result *res)
 		      "no cpuN/state file: kernel without the cpuiso patches");
 }
 
-/* libkmod would print to stderr; its words go to our log instead */
-static void kmod_log(void *data, int priority, const char *file, int line,
-		     const char *fn, const char *format, va_list args)
-{
-	const struct cpuiso_ctx *ctx = data;
-
-	if (ctx->log_fn && ctx->log_priority >= priority)
-		ctx->log_fn(ctx->log_data, priority, file, line, fn, format,
-			    args);
-}
-
 static int probe_module(struct cpuiso_ctx *ctx, struct probe_result *res)
 {
-	_cleanup_free_ char *release = NULL, *dir = NULL, *conf1 = NULL,
-		*conf2 = NULL;
-	struct kmod_list *list = NULL;
-	struct kmod_ctx *kctx;
+	_cleanup_free_ char *release = NULL;
+	struct kmod_module *mod = NULL;
+	struct kmod_ctx *kctx = NULL;
+	const char *path;
 	int r;
 
 	if (ctx_exists(ctx, "/sys/module/cpuiso") > 0)
 		return answer(res, CPUISO_AVAIL_YES, "cpuiso module loaded");
 
-	r = ctx_read(ctx, &release, "/proc/sys/kernel/osrelease");
-	if (r < 0)
-		return answer(res, CPUISO_AVAIL_UNKNOWN,
-			      "kernel release unknown: %s", strerror(-r));
-	if (ctx_path(ctx, &dir, "/lib/modules/%s", release) < 0 ||
-	    ctx_path(ctx, &conf1, "/etc/modprobe.d") < 0 ||
-	    ctx_path(ctx, &conf2, "/lib/modprobe.d") < 0)
-		return -ENOMEM;
-
-	/* libkmod resolves modules.dep and config under the same root */
-	const char *configs[] = { conf1, conf2, NULL };
-
-	kctx = kmod_new(dir, configs);
-	if (!kctx)
-		return -ENOMEM;
-	kmod_set_log_fn(kctx, kmod_log, ctx);
-	r = kmod_module_new_from_lookup(kctx, "cpuiso", &list);
-	if (r < 0 || !list) {
-		kmod_unref(kctx);
+	r = module_find(ctx, &release, &kctx, &mod);
+	if (r == -ENODATA)
+		return answer(res, CPUISO_AVAIL_UNKNOWN, "kernel release unknown");
+	if (r == -ENOENT)
 		return answer(res, CPUISO_AVAIL_NO,
 			      "cpuiso.ko not installed for %s", release);
-	}
-	{
-		struct kmod_module *mod = kmod_module_get_module(list);
-		const char *path = kmod_module_get_path(mod);
-
-		r = answer(res, CPUISO_AVAIL_YES, "not loaded, installed at %s",
-			   path ? path : "(builtin)");
-		kmod_module_unref(mod);
-	}
-	kmod_module_unref_list(list);
+	if (r < 0)
+		return r;
+	path = kmod_module_get_path(mod);
+	r = answer(res, CPUISO_AVAIL_YES, "not loaded, installed at %s",
+		   path ? path : "(builtin)");
+	kmod_module_unref(mod);
 	kmod_unref(kctx);
 	return r;
 }

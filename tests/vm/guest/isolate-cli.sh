@@ -2,8 +2,11 @@
 # cpuiso isolate / release on the patched kernel: the kernel's files agree.
 . /tests/lib.sh
 
-modprobe cpuiso || fail modprobe "exit $?"
+# cpuiso loads cpuiso.ko itself (libkmod) before it isolates
+[ -d /sys/module/cpuiso ] && rmmod cpuiso
+check module-unloaded [ ! -d /sys/module/cpuiso ]
 cpuiso isolate 2-3 > /tmp/out 2>&1 || fail isolate "$(cat /tmp/out)"
+check module-loaded [ -d /sys/module/cpuiso ]
 check states [ "$(cat $C/cpu2/state)$(cat $C/cpu3/state)" = isolatedisolated ]
 check isolated-file [ "$(cat $C/isolated)" = 2-3 ]
 cpuiso status 2-3 | grep -Eq '^ *3 .* isolated +yes' || fail status "$(cpuiso status 2-3)"
