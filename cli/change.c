@@ -114,12 +114,8 @@ static int change(struct cli *cli, int argc, char **argv,
 		}
 	}
 
-	r = cpuiso_system_read(cli->ctx, &sys);
-	if (r < 0) {
-		warnx_("cannot read the CPUs under %s: %s",
-		       cpuiso_ctx_get_root(cli->ctx), strerror(-r));
+	if (read_system(cli, &sys) < 0)
 		return EXIT_FAIL;
-	}
 	if (parse_cpulist_arg(sys, argv[optind], &cpus) < 0)
 		return EXIT_USAGE;
 	r = cpuiso_plan_new(sys, cpus, target, flags, &plan, &why);

@@ -23,6 +23,7 @@ struct cli {
 
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+int read_system(struct cli *cli, struct cpuiso_system **ret);
 int parse_cpulist_arg(const struct cpuiso_system *sys, const char *arg,
 		      struct cpuiso_cpuset **ret);
 

@@ -47,6 +47,17 @@ static void log_stderr(void *data, int priority, const char *file, int line,
 	fputc('\n', stderr);
 }
 
+/* The CPUs under the context's root, or a message saying why not. */
+int read_system(struct cli *cli, struct cpuiso_system **ret)
+{
+	int r = cpuiso_system_read(cli->ctx, ret);
+
+	if (r < 0)
+		warnx_("cannot read the CPUs under %s: %s",
+		       cpuiso_ctx_get_root(cli->ctx), strerror(-r));
+	return r;
+}
+
 /*
  * A user's CPU list, checked whole against the machine: syntax errors
  * show where they are, and every CPU must exist.  Nothing is acted on

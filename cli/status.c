@@ -224,12 +224,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	r = cpuiso_system_read(cli->ctx, &sys);
-	if (r < 0) {
-		warnx_("cannot read the CPUs under %s: %s",
-		       cpuiso_ctx_get_root(cli->ctx), strerror(-r));
+	if (read_system(cli, &sys) < 0)
 		return EXIT_FAIL;
-	}
 	if (optind < argc) {
 		if (parse_cpulist_arg(sys, argv[optind], &want) < 0)
 			return EXIT_USAGE;
