@@ -46,6 +46,17 @@ static const char *state_of(const char *root, int cpu)
 	return buf;
 }
 
+/* A directory where cpuN/state was: writing it fails with EISDIR. */
+static void break_state(const char *root, int cpu)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d/state",
+		 root, cpu);
+	assert_int_equal(remove(path), 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
 struct run {
 	struct cpuiso_ctx *ctx;
 	struct cpuiso_system *sys;
@@ -181,7 +192,6 @@ static void test_numa(void **state)
 static void test_rollback(void **state)
 {
 	char *root = patched_machine();
-	char path[512];
 	struct run r;
 	size_t done;
 	bool rb;
@@ -189,10 +199,7 @@ static void test_rollback(void **state)
 	(void)state;
 	assert_int_equal(plan(&r, root, "1-3", CPUISO_STATE_ISOLATED,
 			      CPUISO_PLAN_FORCE), 0);
-	/* a directory where cpu3/state was: the write fails with EISDIR */
-	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu3/state", root);
-	assert_int_equal(remove(path), 0);
-	tree_mkdir(root, "/sys/devices/system/cpu/cpu3/state");
+	break_state(root, 3);
 	assert_int_equal(cpuiso_plan_apply(r.ctx, r.plan, &done, &rb), -EISDIR);
 	assert_true(rb);
 	assert_int_equal(done, 0);
@@ -206,7 +213,6 @@ static void test_rollback(void **state)
 static void test_rollback_offline(void **state)
 {
 	char *root = patched_machine();
-	char path[512];
 	struct run r;
 	size_t done;
 	bool rb;
@@ -216,9 +222,7 @@ static void test_rollback_offline(void **state)
 	tree_write(root, "/sys/devices/system/cpu/cpu2/state", "offline\n");
 	assert_int_equal(plan(&r, root, "2-3", CPUISO_STATE_ISOLATED, 0), 0);
 	assert_int_equal(cpuiso_plan_get_step(r.plan, 0)->from, CPUISO_STATE_OFFLINE);
-	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu3/state", root);
-	assert_int_equal(remove(path), 0);
-	tree_mkdir(root, "/sys/devices/system/cpu/cpu3/state");
+	break_state(root, 3);
 	assert_int_equal(cpuiso_plan_apply(r.ctx, r.plan, &done, &rb), -EISDIR);
 	assert_true(rb);
 	assert_string_equal(state_of(root, 2), "offline");
