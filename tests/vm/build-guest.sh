@@ -20,9 +20,12 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,
 
 # userspace, the way a distribution would build it
 ub=$outdir/userspace
+# a build directory configured for another checkout would build that one
+[ "$(cat "$ub/.cpuiso-source" 2>/dev/null)" = "$top" ] || rm -rf "$ub"
 if [ ! -f "$ub/build.ninja" ]; then
 	meson setup "$ub" "$top" --prefix=/usr --buildtype=release \
 		-Dtests=disabled >/dev/null
+	echo "$top" > "$ub/.cpuiso-source"
 fi
 ninja -C "$ub" >/dev/null
 DESTDIR=$stage meson install -C "$ub" --no-rebuild --quiet >/dev/null
