@@ -130,6 +130,13 @@ d = json.load(open(sys.argv[1]))
 assert [s["cpu"] for s in d["steps"]] == [1, 2], d' "$out/rel-json.out"
 check "released" [ "$(st 1)$(st 2)" = onlineonline ]
 
+# bash completion offers the verbs, then each verb's options
+comp=$here/../../cli/cpuiso.bash-completion
+check "completion: verbs" bash -c ". '$comp'; COMP_WORDS=(cpuiso is); COMP_CWORD=1; _cpuiso
+	[ \"\${COMPREPLY[*]}\" = isolate ]"
+check "completion: isolate options" bash -c ". '$comp'; COMP_WORDS=(cpuiso isolate --f); COMP_CWORD=2; _cpuiso
+	[ \"\${COMPREPLY[*]}\" = --force ]"
+
 # the live machine: valid JSON listing every possible CPU
 if run live 0 status -J; then
 	want=$(python3 -c 'import sys
