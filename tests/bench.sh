@@ -10,7 +10,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/deps.sh"
 . "$top/tests/vm/common.sh"
 logs=$CPUISO_VM_LOGS
-mkdir -p "$logs"
 "$top/tests/vm/run-guest.sh" "$@" bench > "$logs/bench.tap" || {
 	cat "$logs/bench.tap"
 	exit 1

@@ -10,7 +10,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/vm/common.sh"
 
 logs=$CPUISO_VM_LOGS
-mkdir -p "$logs"
 rc=0
 for group in plain bootiso runtime-iso; do
 	line=$(grep "^$group *|" "$top/tests/vm/groups.conf")

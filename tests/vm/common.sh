@@ -41,3 +41,4 @@ kernel_dir() { echo "$cache/kernel/$(kernel_key "$1")-$1"; }
 
 # where run-guest.sh leaves its logs, and demo.sh and bench.sh read them
 export CPUISO_VM_LOGS=${CPUISO_VM_LOGS:-$cache/guest/logs}
+mkdir -p "$CPUISO_VM_LOGS"
