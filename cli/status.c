@@ -16,7 +16,8 @@ enum col_kind { COL_STRING, COL_NUMBER, COL_BOOL };
 /* The CPU table, one row per possible CPU; JSON names are lower case. */
 enum {
 	COL_CPU, COL_NODE, COL_SOCKET, COL_CORE, COL_ONLINE, COL_STATE,
-	COL_ISOLATED, COL_NOHZ_FULL, COL_HPSTATE, COL_HOTPLUG, _COL_MAX,
+	COL_ISOLATED, COL_NOHZ_FULL, COL_RCU_NOCB, COL_HPSTATE, COL_HOTPLUG,
+	_COL_MAX,
 };
 
 static const struct column {
@@ -31,6 +32,7 @@ static const struct column {
 	[COL_STATE] = { "STATE", COL_STRING },
 	[COL_ISOLATED] = { "ISOLATED", COL_BOOL },
 	[COL_NOHZ_FULL] = { "NOHZ_FULL", COL_BOOL },
+	[COL_RCU_NOCB] = { "RCU_NOCB", COL_BOOL },
 	[COL_HPSTATE] = { "HPSTATE", COL_NUMBER },
 	[COL_HOTPLUG] = { "HOTPLUG", COL_STRING },
 };
@@ -119,6 +121,7 @@ static int add_cpu_row(struct libscols_table *tb, bool json,
 	int core = cpuiso_cpu_get_core(cpu);
 	bool online = cpuiso_cpu_is_online(cpu);
 	bool have_nohz = cpuiso_system_get_mask(sys, CPUISO_MASK_NOHZ_FULL);
+	bool have_nocbs = cpuiso_system_get_mask(sys, CPUISO_MASK_RCU_NOCBS);
 	int r = 0;
 
 	if (!ln)
@@ -138,6 +141,9 @@ static int add_cpu_row(struct libscols_table *tb, bool json,
 	r |= have_nohz ? set_cell(ln, COL_NOHZ_FULL, json, "%s",
 				  yesno(cpuiso_cpu_is_nohz_full(cpu))) :
 			 set_cell(ln, COL_NOHZ_FULL, json, NULL);
+	r |= have_nocbs ? set_cell(ln, COL_RCU_NOCB, json, "%s",
+				   yesno(cpuiso_cpu_is_rcu_nocb(cpu))) :
+			  set_cell(ln, COL_RCU_NOCB, json, NULL);
 	r |= hp >= 0 ? set_cell(ln, COL_HPSTATE, json, "%d", hp) :
 		       set_cell(ln, COL_HPSTATE, json, NULL);
 	r |= hpname ? set_cell(ln, COL_HOTPLUG, json, "%s", hpname) :

@@ -88,6 +88,7 @@ enum cpuiso_mask {
 	CPUISO_MASK_ISOLATED,		/* cpu/isolated */
 	CPUISO_MASK_NOHZ_FULL,		/* cpu/nohz_full */
 	CPUISO_MASK_CPUSET_ISOLATED,	/* cgroup v2 cpuset.cpus.isolated */
+	CPUISO_MASK_RCU_NOCBS,		/* cpu/rcu_nocbs (patched kernel) */
 	_CPUISO_MASK_MAX,
 };
 
@@ -115,6 +116,7 @@ enum cpuiso_state cpuiso_cpu_get_state(const struct cpuiso_cpu *cpu);
 bool cpuiso_cpu_has_state_file(const struct cpuiso_cpu *cpu);
 bool cpuiso_cpu_is_isolated(const struct cpuiso_cpu *cpu);
 bool cpuiso_cpu_is_nohz_full(const struct cpuiso_cpu *cpu);
+bool cpuiso_cpu_is_rcu_nocb(const struct cpuiso_cpu *cpu);
 int cpuiso_cpu_get_node(const struct cpuiso_cpu *cpu);
 int cpuiso_cpu_get_core(const struct cpuiso_cpu *cpu);
 int cpuiso_cpu_get_package(const struct cpuiso_cpu *cpu);

@@ -154,6 +154,10 @@ static int probe_nohz_full(struct cpuiso_ctx *ctx, struct probe_result *res)
 
 static int probe_rcu_nocb(struct cpuiso_ctx *ctx, struct probe_result *res)
 {
+	/* our series publishes the offloaded set and offloads at runtime */
+	if (ctx_exists(ctx, "/sys/devices/system/cpu/rcu_nocbs") > 0)
+		return answer(res, CPUISO_AVAIL_YES,
+			      "CONFIG_RCU_NOCB_CPU=y, cpu/rcu_nocbs (runtime offloading)");
 	/* a 0444 parameter that only CONFIG_RCU_NOCB_CPU compiles in */
 	if (ctx_exists(ctx, "/sys/module/rcutree/parameters/rcu_nocb_gp_stride") > 0)
 		return answer(res, CPUISO_AVAIL_YES, "CONFIG_RCU_NOCB_CPU=y");

@@ -20,6 +20,7 @@ struct cpuiso_cpu {
 	bool has_state_file;
 	bool isolated;
 	bool nohz_full;
+	bool rcu_nocb;
 	enum cpuiso_state state;
 	int node;
 	int core;
@@ -75,6 +76,7 @@ static const struct {
 	[CPUISO_MASK_NOHZ_FULL] = { "nohz_full", SYS_CPU "/nohz_full", true },
 	[CPUISO_MASK_CPUSET_ISOLATED] = { "cpuset_isolated",
 		"/sys/fs/cgroup/cpuset.cpus.isolated", true },
+	[CPUISO_MASK_RCU_NOCBS] = { "rcu_nocbs", SYS_CPU "/rcu_nocbs", true },
 };
 
 CPUISO_EXPORT const char *cpuiso_mask_to_string(enum cpuiso_mask mask)
@@ -206,6 +208,7 @@ static int read_cpu(struct cpuiso_ctx *ctx, struct cpuiso_system *sys,
 	const struct cpuiso_cpuset *cs_iso = sys->masks[CPUISO_MASK_CPUSET_ISOLATED];
 	const struct cpuiso_cpuset *iso = sys->masks[CPUISO_MASK_ISOLATED];
 	const struct cpuiso_cpuset *nohz = sys->masks[CPUISO_MASK_NOHZ_FULL];
+	const struct cpuiso_cpuset *nocbs = sys->masks[CPUISO_MASK_RCU_NOCBS];
 	int r;
 
 	c->online = cpuiso_cpuset_test(sys->masks[CPUISO_MASK_ONLINE], id);
@@ -217,6 +220,7 @@ static int read_cpu(struct cpuiso_ctx *ctx, struct cpuiso_system *sys,
 	c->isolated = (iso && cpuiso_cpuset_test(iso, id)) ||
 		      (cs_iso && cpuiso_cpuset_test(cs_iso, id));
 	c->nohz_full = nohz && cpuiso_cpuset_test(nohz, id);
+	c->rcu_nocb = nocbs && cpuiso_cpuset_test(nocbs, id);
 
 	r = optional_int(ctx, &c->core, SYS_CPU "/cpu%u/topology/core_id", id);
 	if (r < 0)
@@ -381,6 +385,12 @@ CPUISO_EXPORT bool cpuiso_cpu_is_isolated(const struct cpuiso_cpu *cpu)
 CPUISO_EXPORT bool cpuiso_cpu_is_nohz_full(const struct cpuiso_cpu *cpu)
 {
 	return cpu->nohz_full;
+}
+
+/* RCU callbacks offloaded; false where the kernel has no cpu/rcu_nocbs */
+CPUISO_EXPORT bool cpuiso_cpu_is_rcu_nocb(const struct cpuiso_cpu *cpu)
+{
+	return cpu->rcu_nocb;
 }
 
 CPUISO_EXPORT int cpuiso_cpu_get_node(const struct cpuiso_cpu *cpu)

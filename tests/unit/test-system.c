@@ -97,6 +97,7 @@ static void test_states(void **state)
 	tree_write(root, "/sys/devices/system/cpu/online", "0-2,4-5\n");
 	tree_write(root, "/sys/devices/system/cpu/isolated", "2\n");
 	tree_write(root, "/sys/devices/system/cpu/nohz_full", "2\n");
+	tree_write(root, "/sys/devices/system/cpu/rcu_nocbs", "2,5\n");
 	tree_write(root, "/sys/fs/cgroup/cpuset.cpus.isolated", "4\n");
 	tree_write(root, "/sys/devices/system/cpu/cpu5/state", "isolated\n");
 	tree_write(root, "/sys/devices/system/node/possible", "0-1\n");
@@ -114,6 +115,9 @@ static void test_states(void **state)
 			 CPUISO_STATE_ISOLATED);
 	assert_true(cpuiso_cpu_is_nohz_full(cpuiso_system_get_cpu(sys, 2)));
 	assert_false(cpuiso_cpu_is_nohz_full(cpuiso_system_get_cpu(sys, 1)));
+	assert_true(cpuiso_cpu_is_rcu_nocb(cpuiso_system_get_cpu(sys, 2)));
+	assert_true(cpuiso_cpu_is_rcu_nocb(cpuiso_system_get_cpu(sys, 5)));
+	assert_false(cpuiso_cpu_is_rcu_nocb(cpuiso_system_get_cpu(sys, 4)));
 	assert_int_equal(cpuiso_cpu_get_state(cpuiso_system_get_cpu(sys, 3)),
 			 CPUISO_STATE_OFFLINE);
 	assert_int_equal(cpuiso_cpu_get_core(cpuiso_system_get_cpu(sys, 3)), -1);
@@ -139,6 +143,9 @@ static void test_nohz_null(void **state)
 	tree_write(root, "/sys/devices/system/cpu/nohz_full", "(null)\n");
 	sys = read_tree(root, 0);
 	assert_mask(sys, CPUISO_MASK_NOHZ_FULL, "");
+	/* a kernel without the series: no mask, no CPU offloaded */
+	assert_null(cpuiso_system_get_mask(sys, CPUISO_MASK_RCU_NOCBS));
+	assert_false(cpuiso_cpu_is_rcu_nocb(cpuiso_system_get_cpu(sys, 1)));
 	cpuiso_system_free(sys);
 	tree_free(root);
 }

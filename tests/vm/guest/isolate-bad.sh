@@ -74,7 +74,7 @@ same offline-cases /tmp/s0
 # failures injected at our state (up) and at core states (down), both ways
 ours=$(state_num cpuiso/affinity:online)
 active=$(state_num sched:active)
-check found-states [ -n "$ours" ] && [ -n "$active" ]
+check found-states test -n "$ours" -a -n "$active"
 inject() {	# inject NAME STATE WORD: the write must fail, nothing change
 	local before=/tmp/inj.$1
 	snap "$before"

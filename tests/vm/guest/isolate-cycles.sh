@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# 50 isolate/release cycles over CPUs 1-3 in random order while the
+# 100 isolate/release cycles over CPUs 1-3 in random order while the
 # housekeeping CPUs run a load, then two writers racing on one CPU.
 . /tests/lib.sh
 
 modprobe cpuiso || fail modprobe "exit $?"
-rounds=${1:-50}
+rounds=${1:-100}
 load=
 for i in 1 2; do taskset -c 0 sh -c 'while :; do :; done' & load="$load $!"; done
 
@@ -20,7 +20,11 @@ while [ $i -lt "$rounds" ]; do
 done
 figure transitions_per_s "$(awk -v n=$i -v a="$start" -v b="$(now_ms)" 'BEGIN { printf "%.2f", n * 1000 / (b - a) }')"
 for cpu in 1 2 3; do write online $C/cpu$cpu/state >/dev/null; done
-check all-back [ -z "$(cat $C/isolated)" ] && [ "$(cat $C/online)" = 0-3 ]
+all_back() {
+	[ -z "$(cat $C/isolated)" ] && [ "$(cat $C/online)" = 0-3 ] &&
+		[ -z "$(cat $C/nohz_full)" ] && [ -z "$(cat $C/rcu_nocbs)" ]
+}
+check all-back all_back
 for p in $load; do
 	[ -d /proc/$p ] || fail lost-task "load task $p is gone"
 done

@@ -8,6 +8,8 @@ cpu=2
 secs=5
 max=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso_noise_max=//p')
 min=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso_noise_min=//p')
+# let what the boot or a transition started settle, in every setup alike
+sleep 1
 noise $cpu $secs > /tmp/noise.out || { fail run "noise exited $?"; exit 0; }
 cat /tmp/noise.out
 loc=$(val /tmp/noise.out loc_per_s)
