@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -47,13 +48,92 @@ static int take_lock(struct cli *cli)
 		 strcmp(cpuiso_ctx_get_root(cli->ctx), "/") ?
 		 cpuiso_ctx_get_root(cli->ctx) : "");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX) < 0) {
-		close(fd);
-		return -errno;
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		warnx_("cannot take the cpuiso lock %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
 	return fd;
+}
+
+/*
+ * Under the lock, before anything else: a run that died part way left a
+ * journal; put the machine back as that run found it.
+ */
+static int recover(struct cli *cli)
+{
+	size_t restored;
+	int r = cpuiso_journal_recover(cli->ctx, &restored);
+
+	if (r < 0)
+		warnx_("an interrupted cpuiso run left %s/run/cpuiso.journal and it could not be rolled back: %s",
+		       strcmp(cpuiso_ctx_get_root(cli->ctx), "/") ?
+		       cpuiso_ctx_get_root(cli->ctx) : "", strerror(-r));
+	else if (r > 0)
+		warnx_("an interrupted cpuiso run was rolled back: %zu CPU(s) restored",
+		       restored);
+	return r;
+}
+
+/* Root is needed to change anything on the real machine. */
+static bool need_root(struct cli *cli, const char *verb)
+{
+	if (strcmp(cpuiso_ctx_get_root(cli->ctx), "/") == 0 && geteuid() != 0) {
+		warnx_("%s: must be root", verb);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Carry out a validated plan and say what happened; @verb and @what name
+ * the request in messages.  Exit code: 0, 1 (failed, rolled back) or 64
+ * (failed, and the rollback failed too).
+ */
+static int run_plan(struct cli *cli, const struct cpuiso_plan *plan,
+		    const char *verb, const char *what)
+{
+	bool rolled_back, isolates = false;
+	size_t done;
+	int r;
+
+	for (size_t i = 0; i < cpuiso_plan_nr_steps(plan); i++)
+		isolates |= cpuiso_plan_get_step(plan, i)->to == CPUISO_STATE_ISOLATED;
+	/* the kthread and IRQ hand-over lives in cpuiso.ko */
+	if (isolates) {
+		r = cpuiso_module_load(cli->ctx);
+		if (r < 0 && r != -EOPNOTSUPP)
+			warnx_("warning: cpuiso.ko not loaded (%s): task and IRQ masks keep the isolated CPUs",
+			       strerror(-r));
+	}
+
+	if (!cpuiso_plan_nr_steps(plan)) {
+		print_plan(plan, cli->json, false);
+		return EXIT_OK;
+	}
+	r = cpuiso_journal_begin(cli->ctx, plan);
+	if (r < 0) {
+		warnx_("cannot write the journal under %s/run: %s; nothing changed",
+		       cpuiso_ctx_get_root(cli->ctx), strerror(-r));
+		return EXIT_FAIL;
+	}
+	r = cpuiso_plan_apply(cli->ctx, plan, &done, &rolled_back);
+	/* a rollback that failed keeps the journal: the next run retries it */
+	if (r == 0 || rolled_back)
+		cpuiso_journal_end(cli->ctx);
+	if (r < 0) {
+		if (rolled_back) {
+			warnx_("%s %s failed (%s); nothing changed", verb, what,
+			       strerror(-r));
+			return EXIT_FAIL;
+		}
+		warnx_("%s %s failed (%s) and could not be undone: %zu CPU(s) changed",
+		       verb, what, strerror(-r), done);
+		return EXIT_PARTIAL;
+	}
+	print_plan(plan, cli->json, false);
+	return EXIT_OK;
 }
 
 static int change(struct cli *cli, int argc, char **argv,
@@ -71,9 +151,8 @@ static int change(struct cli *cli, int argc, char **argv,
 	_cleanup_(cpuiso_plan_freep) struct cpuiso_plan *plan = NULL;
 	_cleanup_close_ int lock = -1;
 	_cleanup_free_ char *why = NULL;
-	bool dry = false, rolled_back;
+	bool dry = false;
 	unsigned int flags = 0;
-	size_t done;
 	int c, r;
 
 	optind = 1;
@@ -101,17 +180,12 @@ static int change(struct cli *cli, int argc, char **argv,
 		return EXIT_USAGE;
 	}
 	/* before anything is read or touched */
-	if (!dry && strcmp(cpuiso_ctx_get_root(cli->ctx), "/") == 0 &&
-	    geteuid() != 0) {
-		warnx_("%s: must be root", argv[0]);
+	if (!dry && need_root(cli, argv[0]))
 		return EXIT_FAIL;
-	}
 	if (!dry) {
 		lock = take_lock(cli);
-		if (lock < 0) {
-			warnx_("cannot take the cpuiso lock: %s", strerror(-lock));
+		if (lock < 0 || recover(cli) < 0)
 			return EXIT_FAIL;
-		}
 	}
 
 	if (read_system(cli, &sys) < 0)
@@ -129,27 +203,7 @@ static int change(struct cli *cli, int argc, char **argv,
 		return EXIT_OK;
 	}
 
-	/* the kthread and IRQ hand-over lives in cpuiso.ko */
-	if (target == CPUISO_STATE_ISOLATED && cpuiso_plan_nr_steps(plan)) {
-		r = cpuiso_module_load(cli->ctx);
-		if (r < 0 && r != -EOPNOTSUPP)
-			warnx_("warning: cpuiso.ko not loaded (%s): task and IRQ masks keep the isolated CPUs",
-			       strerror(-r));
-	}
-
-	r = cpuiso_plan_apply(cli->ctx, plan, &done, &rolled_back);
-	if (r < 0) {
-		if (rolled_back) {
-			warnx_("%s %s failed (%s); nothing changed", argv[0],
-			       argv[optind], strerror(-r));
-			return EXIT_FAIL;
-		}
-		warnx_("%s %s failed (%s) and could not be undone: %zu CPU(s) changed",
-		       argv[0], argv[optind], strerror(-r), done);
-		return EXIT_PARTIAL;
-	}
-	print_plan(plan, cli->json, false);
-	return EXIT_OK;
+	return run_plan(cli, plan, argv[0], argv[optind]);
 }
 
 int cmd_isolate(struct cli *cli, int argc, char **argv)
@@ -160,4 +214,94 @@ int cmd_isolate(struct cli *cli, int argc, char **argv)
 int cmd_release(struct cli *cli, int argc, char **argv)
 {
 	return change(cli, argc, argv, CPUISO_STATE_ONLINE);
+}
+
+/*
+ * cpuiso apply [--cpu N] [--config FILE]: make the machine (or CPU N)
+ * match the policy.  Idempotent: a machine that matches gets no step.
+ */
+int cmd_apply(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_(cpuiso_system_freep) struct cpuiso_system *sys = NULL;
+	_cleanup_(cpuiso_policy_freep) struct cpuiso_policy *pol = NULL;
+	_cleanup_(cpuiso_plan_freep) struct cpuiso_plan *plan = NULL;
+	_cleanup_close_ int lock = -1;
+	_cleanup_free_ char *why = NULL;
+	const char *config = CPUISO_POLICY_PATH;
+	bool dry = false;
+	unsigned int flags = 0;
+	int c, r, cpu = -1;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:C:nfJh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			errno = 0;
+			cpu = (int)strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || cpu < 0) {
+				warnx_("--cpu: '%s' is not a CPU number", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'C':
+			config = optarg;
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case 'f':
+			flags |= CPUISO_PLAN_FORCE;
+			break;
+		case 'J':
+			cli->json = true;
+			break;
+		case 'h':
+			printf("Usage: cpuiso apply [--cpu N] [--config FILE] [--dry-run] [--force] [-J]\n");
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (argc != optind) {
+		warnx_("apply takes no arguments (the policy is %s)", config);
+		return EXIT_USAGE;
+	}
+	if (!dry && need_root(cli, "apply"))
+		return EXIT_FAIL;
+	if (!dry) {
+		lock = take_lock(cli);
+		if (lock < 0 || recover(cli) < 0)
+			return EXIT_FAIL;
+	}
+
+	if (read_system(cli, &sys) < 0)
+		return EXIT_FAIL;
+	r = cpuiso_policy_load(cli->ctx, config, cpuiso_system_nr_cpus(sys),
+			       &pol, &why);
+	if (r < 0) {
+		warnx_("%s", why ? why : strerror(-r));
+		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+	}
+	free(why);
+	why = NULL;
+	r = cpuiso_plan_new_policy(sys, pol, cpu, flags, &plan, &why);
+	if (r < 0) {
+		warnx_("apply %s refused: %s", config, why ? why : strerror(-r));
+		return EXIT_FAIL;
+	}
+	if (dry) {
+		print_plan(plan, cli->json, true);
+		return EXIT_OK;
+	}
+	return run_plan(cli, plan, "apply", config);
 }

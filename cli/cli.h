@@ -30,10 +30,16 @@ int parse_cpulist_arg(const struct cpuiso_system *sys, const char *arg,
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_isolate(struct cli *cli, int argc, char **argv);
 int cmd_release(struct cli *cli, int argc, char **argv);
+int cmd_apply(struct cli *cli, int argc, char **argv);
+int cmd_monitor(struct cli *cli, int argc, char **argv);
+
+/* the policy file, under the root */
+#define CPUISO_POLICY_PATH "/etc/cpuiso.conf"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_system *, cpuiso_system_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_plan *, cpuiso_plan_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_policy *, cpuiso_policy_free)
 
 #endif

@@ -22,6 +22,10 @@ static const struct verb {
 	  "isolate CPUs at runtime (-n: show the plan only)" },
 	{ "release", cmd_release, "CPULIST",
 	  "give isolated CPUs back as housekeeping CPUs" },
+	{ "apply", cmd_apply, "[--cpu N]",
+	  "make the machine (or CPU N) match " CPUISO_POLICY_PATH },
+	{ "monitor", cmd_monitor, "",
+	  "follow CPU events and state changes (one line or JSON object each)" },
 };
 
 void warnx_(const char *fmt, ...)

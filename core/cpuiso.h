@@ -150,6 +150,38 @@ int cpuiso_plan_apply(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
 
 int cpuiso_module_load(struct cpuiso_ctx *ctx);
 
+/* A crash mid-plan leaves a journal; the next run rolls it back. */
+int cpuiso_journal_begin(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan);
+int cpuiso_journal_end(struct cpuiso_ctx *ctx);
+int cpuiso_journal_recover(struct cpuiso_ctx *ctx, size_t *restored);
+
+/* ---- the persistent policy (/etc/cpuiso.conf) -------------------------- */
+
+/* What happens to the SMT siblings of a CPU the policy isolates */
+enum cpuiso_smt {
+	CPUISO_SMT_KEEP,	/* nothing: they stay as they are */
+	CPUISO_SMT_SIBLINGS,	/* they are isolated too */
+	CPUISO_SMT_REFUSE,	/* the policy is refused unless it names them */
+};
+
+struct cpuiso_policy;
+
+int cpuiso_policy_parse(const char *text, const char *source,
+			unsigned int nbits, struct cpuiso_policy **ret,
+			char **why);
+int cpuiso_policy_load(struct cpuiso_ctx *ctx, const char *path,
+		       unsigned int nbits, struct cpuiso_policy **ret,
+		       char **why);
+void cpuiso_policy_free(struct cpuiso_policy *pol);
+const struct cpuiso_cpuset *cpuiso_policy_get_isolated(const struct cpuiso_policy *pol);
+enum cpuiso_smt cpuiso_policy_get_smt(const struct cpuiso_policy *pol);
+bool cpuiso_policy_node_housekeeping(const struct cpuiso_policy *pol);
+const char *cpuiso_smt_to_string(enum cpuiso_smt smt);
+int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
+			   const struct cpuiso_policy *pol, int only_cpu,
+			   unsigned int flags, struct cpuiso_plan **ret,
+			   char **why);
+
 /* ---- what this kernel offers ------------------------------------------- */
 
 enum cpuiso_cap {

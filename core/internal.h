@@ -55,6 +55,9 @@ struct kmod_module;
 int module_find(struct cpuiso_ctx *ctx, char **release,
 		struct kmod_ctx **kctx_ret, struct kmod_module **ret);
 
+/* plan.c */
+int plan_undo_step(struct cpuiso_ctx *ctx, const struct cpuiso_step *s);
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
 
 #endif

@@ -42,26 +42,28 @@ static int refuse(char **why, int error, const char *fmt, ...)
 
 /* Would @cpu be an online housekeeping CPU once the plan is applied? */
 static bool stays_housekeeping(const struct cpuiso_system *sys, unsigned int cpu,
-			       const struct cpuiso_cpuset *cpus,
-			       enum cpuiso_state target)
+			       const struct cpuiso_cpuset *iso,
+			       const struct cpuiso_cpuset *rel)
 {
 	const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
 
-	if (cpuiso_cpuset_test(cpus, cpu))
-		return target == CPUISO_STATE_ONLINE && cpuiso_cpu_is_online(c);
+	if (cpuiso_cpuset_test(iso, cpu))
+		return false;
+	if (cpuiso_cpuset_test(rel, cpu))
+		return cpuiso_cpu_is_online(c);
 	return cpuiso_cpu_get_state(c) == CPUISO_STATE_ONLINE;
 }
 
-/* Every NUMA node that has a housekeeping CPU now keeps one. */
+/* Every NUMA node of a changed CPU that has a housekeeping CPU keeps one. */
 static int check_nodes(const struct cpuiso_system *sys,
-		       const struct cpuiso_cpuset *cpus,
-		       enum cpuiso_state target, char **why)
+		       const struct cpuiso_cpuset *iso,
+		       const struct cpuiso_cpuset *rel, char **why)
 {
 	const struct cpuiso_cpuset *possible =
 		cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE);
 	int cpu, other;
 
-	cpuiso_cpuset_foreach(cpu, cpus) {
+	cpuiso_cpuset_foreach(cpu, iso) {
 		int node = cpuiso_cpu_get_node(cpuiso_system_get_cpu(sys, cpu));
 		bool before = false, after = false;
 
@@ -73,13 +75,86 @@ static int check_nodes(const struct cpuiso_system *sys,
 			if (cpuiso_cpu_get_node(o) != node)
 				continue;
 			before |= cpuiso_cpu_get_state(o) == CPUISO_STATE_ONLINE;
-			after |= stays_housekeeping(sys, other, cpus, target);
+			after |= stays_housekeeping(sys, other, iso, rel);
 		}
 		if (before && !after)
 			return refuse(why, EBUSY,
 				      "node %d would keep no housekeeping CPU (--force allows it)",
 				      node);
 	}
+	return 0;
+}
+
+/* One step bringing @cpu to @target, if it needs one (plan->n grows). */
+static int add_step(struct cpuiso_plan *plan, const struct cpuiso_system *sys,
+		    int cpu, enum cpuiso_state target, char **why)
+{
+	const struct cpuiso_cpuset *present =
+		cpuiso_system_get_mask(sys, CPUISO_MASK_PRESENT);
+	const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
+	enum cpuiso_state from;
+
+	if (!c || !cpuiso_cpuset_test(present, cpu))
+		return refuse(why, ENODEV, "CPU %d is not present", cpu);
+	if (!cpuiso_cpu_has_state_file(c))
+		return refuse(why, EOPNOTSUPP,
+			      "CPU %d has no cpuN/state: this kernel lacks runtime isolation",
+			      cpu);
+	from = cpuiso_cpu_get_state(c);
+	/* an offline CPU that was isolated comes back with "online" */
+	if (from == target ||
+	    (target == CPUISO_STATE_ONLINE && from == CPUISO_STATE_OFFLINE &&
+	     !cpuiso_cpu_is_isolated(c)))
+		return 0;
+	if (target == CPUISO_STATE_ISOLATED && !cpuiso_cpu_is_hotpluggable(c))
+		return refuse(why, EBUSY,
+			      "CPU %d cannot go offline, so it cannot be isolated",
+			      cpu);
+	plan->steps[plan->n++] = (struct cpuiso_step){ cpu, from, target };
+	return 0;
+}
+
+/*
+ * The steps that release @rel and isolate @iso (disjoint), releases first
+ * so that no step leaves fewer housekeeping CPUs than the end result.
+ */
+static int plan_build(const struct cpuiso_system *sys,
+		      const struct cpuiso_cpuset *iso,
+		      const struct cpuiso_cpuset *rel, unsigned int flags,
+		      struct cpuiso_plan **ret, char **why)
+{
+	_cleanup_(cpuiso_plan_freep) struct cpuiso_plan *plan = NULL;
+	const struct cpuiso_cpuset *possible =
+		cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE);
+	bool housekeeping = false;
+	int cpu, r;
+
+	plan = calloc(1, sizeof(*plan) + (cpuiso_cpuset_count(iso) +
+		      cpuiso_cpuset_count(rel)) * sizeof(struct cpuiso_step));
+	if (!plan)
+		return -ENOMEM;
+	cpuiso_cpuset_foreach(cpu, rel) {
+		r = add_step(plan, sys, cpu, CPUISO_STATE_ONLINE, why);
+		if (r < 0)
+			return r;
+	}
+	cpuiso_cpuset_foreach(cpu, iso) {
+		r = add_step(plan, sys, cpu, CPUISO_STATE_ISOLATED, why);
+		if (r < 0)
+			return r;
+	}
+
+	cpuiso_cpuset_foreach(cpu, possible)
+		housekeeping |= stays_housekeeping(sys, cpu, iso, rel);
+	if (!housekeeping)
+		return refuse(why, EBUSY, "no online housekeeping CPU would be left");
+	if (!(flags & CPUISO_PLAN_FORCE)) {
+		r = check_nodes(sys, iso, rel, why);
+		if (r < 0)
+			return r;
+	}
+
+	*ret = TAKE_PTR(plan);
 	return 0;
 }
 
@@ -98,58 +173,108 @@ CPUISO_EXPORT int cpuiso_plan_new(const struct cpuiso_system *sys,
 				  enum cpuiso_state target, unsigned int flags,
 				  struct cpuiso_plan **ret, char **why)
 {
-	_cleanup_(cpuiso_plan_freep) struct cpuiso_plan *plan = NULL;
-	const struct cpuiso_cpuset *possible, *present;
-	bool housekeeping = false;
-	int cpu, r;
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *none = NULL;
 
 	if (why)
 		*why = NULL;
 	if (target != CPUISO_STATE_ISOLATED && target != CPUISO_STATE_ONLINE)
 		return refuse(why, EINVAL, "a plan isolates or releases");
+	none = cpuiso_cpuset_new(cpuiso_cpuset_size(cpus));
+	if (!none)
+		return -ENOMEM;
+	if (target == CPUISO_STATE_ISOLATED)
+		return plan_build(sys, cpus, none, flags, ret, why);
+	return plan_build(sys, none, cpus, flags, ret, why);
+}
 
-	possible = cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE);
-	present = cpuiso_system_get_mask(sys, CPUISO_MASK_PRESENT);
-	plan = calloc(1, sizeof(*plan) +
-		      cpuiso_cpuset_count(cpus) * sizeof(struct cpuiso_step));
-	if (!plan)
+/* The CPUs @pol wants isolated, with SMT siblings as it says. */
+static int policy_wanted(const struct cpuiso_system *sys,
+			 const struct cpuiso_policy *pol,
+			 struct cpuiso_cpuset **ret, char **why)
+{
+	const struct cpuiso_cpuset *want = cpuiso_policy_get_isolated(pol);
+	const struct cpuiso_cpuset *possible =
+		cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE);
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *all =
+		cpuiso_cpuset_dup(want);
+	int cpu, sib;
+
+	if (!all)
+		return -ENOMEM;
+	cpuiso_cpuset_foreach(cpu, want) {
+		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
+		const struct cpuiso_cpuset *sibs = c ? cpuiso_cpu_get_siblings(c) : NULL;
+
+		if (!c || !cpuiso_cpuset_test(possible, cpu))
+			return refuse(why, ENODEV,
+				      "the policy names CPU %d, which this machine does not have",
+				      cpu);
+		if (!sibs)
+			continue;
+		cpuiso_cpuset_foreach(sib, sibs) {
+			if (cpuiso_cpuset_test(want, sib))
+				continue;
+			if (cpuiso_policy_get_smt(pol) == CPUISO_SMT_REFUSE)
+				return refuse(why, EINVAL,
+					      "CPU %d is an SMT sibling of isolated CPU %d and the policy says smt = refuse",
+					      sib, cpu);
+			if (cpuiso_policy_get_smt(pol) == CPUISO_SMT_SIBLINGS &&
+			    cpuiso_cpuset_set(all, sib) < 0)
+				return -ENOMEM;
+		}
+	}
+	*ret = TAKE_PTR(all);
+	return 0;
+}
+
+/**
+ * cpuiso_plan_new_policy: the steps that make the machine match @pol.
+ * @only_cpu: -1 for every CPU, else the one CPU to bring in line (udev)
+ *
+ * Online CPUs the policy names are isolated; isolated CPUs it does not
+ * name are released; offline CPUs are left offline (they get the policy
+ * when they come up, through the udev rules).  Validated whole like
+ * cpuiso_plan_new(); housekeeping-per-node = no acts as CPUISO_PLAN_FORCE.
+ */
+CPUISO_EXPORT int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
+					 const struct cpuiso_policy *pol,
+					 int only_cpu, unsigned int flags,
+					 struct cpuiso_plan **ret, char **why)
+{
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *want = NULL, *iso = NULL,
+		*rel = NULL;
+	const struct cpuiso_cpuset *present =
+		cpuiso_system_get_mask(sys, CPUISO_MASK_PRESENT);
+	int cpu, r;
+
+	if (why)
+		*why = NULL;
+	if (only_cpu >= 0 && !cpuiso_cpuset_test(present, (unsigned int)only_cpu))
+		return refuse(why, ENODEV, "CPU %d is not present", only_cpu);
+	r = policy_wanted(sys, pol, &want, why);
+	if (r < 0)
+		return r;
+	iso = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
+	rel = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
+	if (!iso || !rel)
 		return -ENOMEM;
 
-	cpuiso_cpuset_foreach(cpu, cpus) {
+	cpuiso_cpuset_foreach(cpu, present) {
 		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
-		enum cpuiso_state from;
+		enum cpuiso_state s = cpuiso_cpu_get_state(c);
 
-		if (!c || !cpuiso_cpuset_test(present, cpu))
-			return refuse(why, ENODEV, "CPU %d is not present", cpu);
-		if (!cpuiso_cpu_has_state_file(c))
-			return refuse(why, EOPNOTSUPP,
-				      "CPU %d has no cpuN/state: this kernel lacks runtime isolation",
-				      cpu);
-		from = cpuiso_cpu_get_state(c);
-		/* an offline CPU that was isolated comes back with "online" */
-		if (from == target ||
-		    (target == CPUISO_STATE_ONLINE && from == CPUISO_STATE_OFFLINE &&
-		     !cpuiso_cpu_is_isolated(c)))
+		if (only_cpu >= 0 && cpu != only_cpu)
 			continue;
-		if (target == CPUISO_STATE_ISOLATED && !cpuiso_cpu_is_hotpluggable(c))
-			return refuse(why, EBUSY,
-				      "CPU %d cannot go offline, so it cannot be isolated",
-				      cpu);
-		plan->steps[plan->n++] = (struct cpuiso_step){ cpu, from, target };
-	}
-
-	cpuiso_cpuset_foreach(cpu, possible)
-		housekeeping |= stays_housekeeping(sys, cpu, cpus, target);
-	if (!housekeeping)
-		return refuse(why, EBUSY, "no online housekeeping CPU would be left");
-	if (!(flags & CPUISO_PLAN_FORCE)) {
-		r = check_nodes(sys, cpus, target, why);
+		if (cpuiso_cpuset_test(want, cpu) && s == CPUISO_STATE_ONLINE)
+			r = cpuiso_cpuset_set(iso, cpu);
+		else if (!cpuiso_cpuset_test(want, cpu) && s == CPUISO_STATE_ISOLATED)
+			r = cpuiso_cpuset_set(rel, cpu);
 		if (r < 0)
 			return r;
 	}
-
-	*ret = TAKE_PTR(plan);
-	return 0;
+	if (!cpuiso_policy_node_housekeeping(pol))
+		flags |= CPUISO_PLAN_FORCE;
+	return plan_build(sys, iso, rel, flags, ret, why);
 }
 
 CPUISO_EXPORT size_t cpuiso_plan_nr_steps(const struct cpuiso_plan *plan)
@@ -216,21 +341,26 @@ CPUISO_EXPORT int cpuiso_plan_apply(struct cpuiso_ctx *ctx,
 		return 0;
 
 	while (i-- > 0) {
-		const struct cpuiso_step *s = &plan->steps[i];
-		enum cpuiso_state undo = s->from;
-		int u;
-
-		/* a CPU that was offline: undo its role online, then offline */
-		if (s->from == CPUISO_STATE_OFFLINE)
-			undo = s->to == CPUISO_STATE_ISOLATED ? CPUISO_STATE_ONLINE :
-								CPUISO_STATE_ISOLATED;
-		u = set_state(ctx, s->cpu, undo);
-		if (u == 0 && s->from == CPUISO_STATE_OFFLINE)
-			u = set_state(ctx, s->cpu, CPUISO_STATE_OFFLINE);
-		if (u < 0)
+		if (plan_undo_step(ctx, &plan->steps[i]) < 0)
 			*rolled_back = false;
 		else
 			(*done)--;
 	}
+	return r;
+}
+
+/* Put @s->cpu back as @s found it (rollback, journal recovery). */
+int plan_undo_step(struct cpuiso_ctx *ctx, const struct cpuiso_step *s)
+{
+	enum cpuiso_state undo = s->from;
+	int r;
+
+	/* a CPU that was offline: undo its role online, then offline */
+	if (s->from == CPUISO_STATE_OFFLINE)
+		undo = s->to == CPUISO_STATE_ISOLATED ? CPUISO_STATE_ONLINE :
+							CPUISO_STATE_ISOLATED;
+	r = set_state(ctx, s->cpu, undo);
+	if (r == 0 && s->from == CPUISO_STATE_OFFLINE)
+		r = set_state(ctx, s->cpu, CPUISO_STATE_OFFLINE);
 	return r;
 }

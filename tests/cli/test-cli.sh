@@ -130,10 +130,62 @@ d = json.load(open(sys.argv[1]))
 assert [s["cpu"] for s in d["steps"]] == [1, 2], d' "$out/rel-json.out"
 check "released" [ "$(st 1)$(st 2)" = onlineonline ]
 
+# apply: the policy under the root, validated whole, idempotent
+mkdir -p "$w/etc"
+conf=$w/etc/cpuiso.conf
+printf '# test policy\nisolated = 2-3   # the latency CPUs\nsmt = keep\n' >"$conf"
+run apply-dry 0 --sysroot "$w" apply -n &&
+	check "apply -n plans the policy and writes nothing" \
+		sh -c "grep -qx 'would change cpu2: online -> isolated' '$out/apply-dry.out' &&
+		       grep -qx 'would change cpu3: online -> isolated' '$out/apply-dry.out' &&
+		       [ \"\$(cat '$w/sys/devices/system/cpu/cpu3/state')\" = online ]"
+run apply 0 --sysroot "$w" apply && check "apply isolates 2-3" [ "$(st 2)$(st 3)" = isolatedisolated ]
+run apply-again 0 --sysroot "$w" apply &&
+	check "apply is idempotent" grep -qx 'nothing to do' "$out/apply-again.out"
+echo isolated >"$w/sys/devices/system/cpu/cpu1/state"
+run apply-cpu 0 --sysroot "$w" apply --cpu 1 &&
+	check "apply --cpu 1 releases what the policy does not name" \
+		[ "$(st 1)$(st 2)" = onlineisolated ]
+printf 'isolated = 2-3\nsmt = maybe\n' >"$conf"
+run apply-bad 2 --sysroot "$w" apply &&
+	check "a policy error names file and line" \
+		grep -q '/etc/cpuiso.conf:2: smt: .maybe. is not keep, siblings or refuse' "$out/apply-bad.err"
+printf 'isolated = 2-9\n' >"$conf"
+run apply-range 1 --sysroot "$w" apply &&
+	check "a CPU the machine does not have is refused" \
+		grep -q 'the policy names CPU 4, which this machine does not have' "$out/apply-range.err"
+printf 'isolated = 2-\n' >"$conf"
+run apply-syntax 2 --sysroot "$w" apply &&
+	check "a bad CPU list names file, line and position" \
+		grep -q '/etc/cpuiso.conf:1: isolated: invalid CPU list .2-.: .* at position 3' "$out/apply-syntax.err"
+printf 'isolated = 1\nisolated = 2\n' >"$conf"
+run apply-twice 2 --sysroot "$w" apply &&
+	check "a key given twice is refused" grep -q 'cpuiso.conf:2: .isolated. given twice' "$out/apply-twice.err"
+printf 'isolated = 0-3\n' >"$conf"
+run apply-refused 1 --sysroot "$w" apply &&
+	check "apply refuses a policy it cannot meet, whole" \
+		sh -c "grep -q 'CPU 0 cannot go offline' '$out/apply-refused.err' &&
+		       [ \"\$(cat '$w/sys/devices/system/cpu/cpu1/state')\" = online ]"
+run apply-missing 1 --sysroot "$w" apply --config /etc/none.conf &&
+	check "a missing policy file is named" grep -q '/etc/none.conf: No such file' "$out/apply-missing.err"
+# a run that died part way: the next one rolls its journal back first
+printf 'isolated = 2\n' >"$conf"
+printf 'cpuiso-journal 1\n3 online isolated\n' >"$w/run/cpuiso.journal"
+echo isolated >"$w/sys/devices/system/cpu/cpu3/state"
+run journal 0 --sysroot "$w" apply &&
+	check "an interrupted run is rolled back before the next" \
+		sh -c "grep -q 'interrupted cpuiso run was rolled back: 1 CPU' '$out/journal.err' &&
+		       [ \"\$(cat '$w/sys/devices/system/cpu/cpu3/state')\" = online ] &&
+		       [ ! -e '$w/run/cpuiso.journal' ]"
+run monitor-sysroot 2 --sysroot "$w" monitor &&
+	check "monitor refuses --sysroot" grep -q 'does not apply' "$out/monitor-sysroot.err"
+
 # bash completion offers the verbs, then each verb's options
 comp=$here/../../cli/cpuiso.bash-completion
 check "completion: verbs" bash -c ". '$comp'; COMP_WORDS=(cpuiso is); COMP_CWORD=1; _cpuiso
 	[ \"\${COMPREPLY[*]}\" = isolate ]"
+check "completion: apply options" bash -c ". '$comp'; COMP_WORDS=(cpuiso apply --c); COMP_CWORD=2; _cpuiso
+	[ \"\${COMPREPLY[*]}\" = '--cpu --config' ]"
 check "completion: isolate options" bash -c ". '$comp'; COMP_WORDS=(cpuiso isolate --f); COMP_CWORD=2; _cpuiso
 	[ \"\${COMPREPLY[*]}\" = --force ]"
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -230,6 +231,51 @@ static void test_rollback_offline(void **state)
 	tree_free(root);
 }
 
+static bool journal_exists(const char *root)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/run/cpuiso.journal", root);
+	return access(path, F_OK) == 0;
+}
+
+/* A run dies after its first step: the next run puts that CPU back. */
+static void test_journal(void **state)
+{
+	char *root = patched_machine();
+	struct run r;
+	size_t restored;
+
+	(void)state;
+	tree_mkdir(root, "/run");
+	assert_int_equal(plan(&r, root, "1-2", CPUISO_STATE_ISOLATED, 0), 0);
+	assert_int_equal(cpuiso_journal_begin(r.ctx, r.plan), 0);
+	assert_true(journal_exists(root));
+	tree_write(root, "/sys/devices/system/cpu/cpu1/state", "isolated\n");
+
+	assert_int_equal(cpuiso_journal_recover(r.ctx, &restored), 1);
+	assert_int_equal(restored, 1);
+	assert_string_equal(state_of(root, 1), "online");
+	assert_string_equal(state_of(root, 2), "online");
+	assert_false(journal_exists(root));
+	assert_int_equal(cpuiso_journal_recover(r.ctx, &restored), 0);
+
+	/* a file that is not a journal is left alone, and said so */
+	tree_write(root, "/run/cpuiso.journal", "garbage\n1 online isolated\n");
+	assert_int_equal(cpuiso_journal_recover(r.ctx, &restored), -EBADMSG);
+	assert_true(journal_exists(root));
+	tree_write(root, "/run/cpuiso.journal", "cpuiso-journal 1\n1 online sideways\n");
+	assert_int_equal(cpuiso_journal_recover(r.ctx, &restored), -EBADMSG);
+	/* a CPU that cannot be put back keeps the journal for the next run */
+	tree_write(root, "/run/cpuiso.journal", "cpuiso-journal 1\n2 online isolated\n");
+	tree_write(root, "/sys/devices/system/cpu/cpu2/state", "isolated\n");
+	break_state(root, 2);
+	assert_true(cpuiso_journal_recover(r.ctx, &restored) < 0);
+	assert_true(journal_exists(root));
+	run_done(&r);
+	tree_free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_numa),
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_rollback_offline),
+		cmocka_unit_test(test_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The journal of a plan being applied, <root>/run/cpuiso.journal: written
+ * whole (temporary file, fsync, rename) before the first step, removed
+ * once the plan is done or rolled back.  Finding one means a run died
+ * part way; recovery undoes its steps, last first, so the machine is as
+ * that run found it, as a failed step's rollback would have left it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define JOURNAL "/run/cpuiso.journal"
+#define JOURNAL_MAGIC "cpuiso-journal 1"
+
+CPUISO_EXPORT int cpuiso_journal_begin(struct cpuiso_ctx *ctx,
+				       const struct cpuiso_plan *plan)
+{
+	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	FILE *f;
+	int r;
+
+	r = ctx_path(ctx, &path, JOURNAL);
+	if (r < 0)
+		return r;
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return -ENOMEM;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", JOURNAL_MAGIC);
+	for (size_t i = 0; i < cpuiso_plan_nr_steps(plan); i++) {
+		const struct cpuiso_step *s = cpuiso_plan_get_step(plan, i);
+
+		fprintf(f, "%u %s %s\n", s->cpu, cpuiso_state_to_string(s->from),
+			cpuiso_state_to_string(s->to));
+	}
+	r = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+CPUISO_EXPORT int cpuiso_journal_end(struct cpuiso_ctx *ctx)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = ctx_path(ctx, &path, JOURNAL);
+
+	if (r < 0)
+		return r;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* The steps of a journal's text; -EBADMSG if it is not one of ours. */
+static int parse_journal(char *text, struct cpuiso_step **ret, size_t *n)
+{
+	_cleanup_free_ struct cpuiso_step *steps = NULL;
+	char *next = text, *line;
+	size_t count = 0;
+
+	line = strsep(&next, "\n");
+	if (!line || strcmp(line, JOURNAL_MAGIC))
+		return -EBADMSG;
+	while ((line = strsep(&next, "\n"))) {
+		char from[16], to[16];
+		struct cpuiso_step s;
+		void *grown;
+		int a, b;
+
+		if (!*line)
+			continue;
+		if (sscanf(line, "%u %15s %15s", &s.cpu, from, to) != 3 ||
+		    s.cpu >= CPUISO_MAX_CPUS ||
+		    (a = cpuiso_state_from_string(from)) < 0 ||
+		    (b = cpuiso_state_from_string(to)) < 0)
+			return -EBADMSG;
+		s.from = (enum cpuiso_state)a;
+		s.to = (enum cpuiso_state)b;
+		grown = realloc(steps, (count + 1) * sizeof(*steps));
+		if (!grown)
+			return -ENOMEM;
+		steps = grown;
+		steps[count++] = s;
+	}
+	*ret = TAKE_PTR(steps);
+	*n = count;
+	return 0;
+}
+
+/**
+ * cpuiso_journal_recover: undo what an interrupted run did.
+ * @restored: how many CPUs were put back
+ *
+ * Returns 0 if there was no journal, 1 if one was rolled back (and
+ * removed), or a negative errno with the journal left in place:
+ * -EBADMSG for a file that is not a journal, or the error of a CPU that
+ * could not be put back.  The caller holds the cpuiso lock.
+ */
+CPUISO_EXPORT int cpuiso_journal_recover(struct cpuiso_ctx *ctx, size_t *restored)
+{
+	_cleanup_free_ struct cpuiso_step *steps = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t n = 0;
+	int r;
+
+	*restored = 0;
+	r = ctx_read(ctx, &text, JOURNAL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = parse_journal(text, &steps, &n);
+	if (r < 0) {
+		err(ctx, "%s: not a cpuiso journal, left in place", JOURNAL);
+		return r;
+	}
+	while (n-- > 0) {
+		_cleanup_free_ char *now = NULL;
+
+		r = ctx_read(ctx, &now, "/sys/devices/system/cpu/cpu%u/state",
+			     steps[n].cpu);
+		if (r < 0)
+			return r;
+		/* the step never happened, or was undone already */
+		if (cpuiso_state_from_string(now) == (int)steps[n].from)
+			continue;
+		r = plan_undo_step(ctx, &steps[n]);
+		if (r < 0)
+			return r;
+		info(ctx, "cpu%u: back to %s (interrupted run)", steps[n].cpu,
+		     cpuiso_state_to_string(steps[n].from));
+		(*restored)++;
+	}
+	r = cpuiso_journal_end(ctx);
+	return r < 0 ? r : 1;
+}
