@@ -233,14 +233,18 @@ static void test_recorded_runtime(void **state)
 	struct cpuiso_system *sys = read_tree(TREES "/guest-runtime-iso", 0);
 
 	(void)state;
+	/* isolated at runtime with no boot parameter: tick and RCU too */
 	assert_mask(sys, CPUISO_MASK_ISOLATED, "2");
-	assert_mask(sys, CPUISO_MASK_NOHZ_FULL, "");
+	assert_mask(sys, CPUISO_MASK_NOHZ_FULL, "2");
+	assert_mask(sys, CPUISO_MASK_RCU_NOCBS, "2");
 	for (unsigned int i = 0; i < 4; i++) {
 		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, i);
 
 		assert_true(cpuiso_cpu_has_state_file(c));
 		assert_int_equal(cpuiso_cpu_get_state(c),
 				 i == 2 ? CPUISO_STATE_ISOLATED : CPUISO_STATE_ONLINE);
+		assert_int_equal(cpuiso_cpu_is_nohz_full(c), i == 2);
+		assert_int_equal(cpuiso_cpu_is_rcu_nocb(c), i == 2);
 	}
 	cpuiso_system_free(sys);
 }
