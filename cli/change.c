@@ -87,6 +87,24 @@ static bool need_root(struct cli *cli, const char *verb)
 }
 
 /*
+ * What every change starts with, in this order: root, the lock, and the
+ * rollback of an interrupted run.  Returns the lock's fd, or -1 (said).
+ */
+static int begin_change(struct cli *cli, const char *verb)
+{
+	int lock;
+
+	if (need_root(cli, verb))
+		return -1;
+	lock = take_lock(cli);
+	if (lock >= 0 && recover(cli) < 0) {
+		close(lock);
+		return -1;
+	}
+	return lock;
+}
+
+/*
  * Carry out a validated plan and say what happened; @verb and @what name
  * the request in messages.  Exit code: 0, 1 (failed, rolled back) or 64
  * (failed, and the rollback failed too).
@@ -180,13 +198,8 @@ static int change(struct cli *cli, int argc, char **argv,
 		return EXIT_USAGE;
 	}
 	/* before anything is read or touched */
-	if (!dry && need_root(cli, argv[0]))
+	if (!dry && (lock = begin_change(cli, argv[0])) < 0)
 		return EXIT_FAIL;
-	if (!dry) {
-		lock = take_lock(cli);
-		if (lock < 0 || recover(cli) < 0)
-			return EXIT_FAIL;
-	}
 
 	if (read_system(cli, &sys) < 0)
 		return EXIT_FAIL;
@@ -198,12 +211,8 @@ static int change(struct cli *cli, int argc, char **argv,
 		       why ? why : strerror(-r));
 		return EXIT_FAIL;
 	}
-	if (dry) {
-		print_plan(plan, cli->json, true);
-		return EXIT_OK;
-	}
-
-	return run_plan(cli, plan, argv[0], argv[optind]);
+	return dry ? print_plan(plan, cli->json, true), EXIT_OK :
+		     run_plan(cli, plan, argv[0], argv[optind]);
 }
 
 int cmd_isolate(struct cli *cli, int argc, char **argv)
@@ -276,13 +285,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		warnx_("apply takes no arguments (the policy is %s)", config);
 		return EXIT_USAGE;
 	}
-	if (!dry && need_root(cli, "apply"))
+	if (!dry && (lock = begin_change(cli, "apply")) < 0)
 		return EXIT_FAIL;
-	if (!dry) {
-		lock = take_lock(cli);
-		if (lock < 0 || recover(cli) < 0)
-			return EXIT_FAIL;
-	}
 
 	if (read_system(cli, &sys) < 0)
 		return EXIT_FAIL;
@@ -299,9 +303,6 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		warnx_("apply %s refused: %s", config, why ? why : strerror(-r));
 		return EXIT_FAIL;
 	}
-	if (dry) {
-		print_plan(plan, cli->json, true);
-		return EXIT_OK;
-	}
-	return run_plan(cli, plan, "apply", config);
+	return dry ? print_plan(plan, cli->json, true), EXIT_OK :
+		     run_plan(cli, plan, "apply", config);
 }
