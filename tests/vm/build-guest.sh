@@ -43,7 +43,7 @@ touch "$stage/lib/modules/$release/"{modules.order,modules.builtin,modules.built
 depmod -b "$stage" "$release"
 
 gcc -static -O2 -Wall -Wextra -Werror -I"$top/core" \
-	"$top/tests/vm/noise.c" "$top/core/irqstat.c" -o "$stage/usr/bin/noise"
+	"$top/tests/vm/noise.c" "$top/core/irqstat.c" -o "$stage/usr/bin/noise" -lpthread
 
 cp /bin/busybox "$stage/bin/busybox"
 for app in $("$stage/bin/busybox" --list-full); do
