@@ -154,6 +154,83 @@ static int run_plan(struct cli *cli, const struct cpuiso_plan *plan,
 	return EXIT_OK;
 }
 
+static bool has_state_files(const struct cpuiso_system *sys,
+			     const struct cpuiso_cpuset *cpus)
+{
+	int cpu;
+
+	cpuiso_cpuset_foreach(cpu, cpus) {
+		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
+
+		if (c && !cpuiso_cpu_has_state_file(c))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A kernel without cpuN/state: the compat backend does what stock
+ * interfaces allow, and each CPU's line says what that was, read back
+ * from the kernel, and what needs boot parameters.
+ */
+static int compat(struct cli *cli, const struct cpuiso_system *sys,
+		  const struct cpuiso_cpuset *cpus, enum cpuiso_state target,
+		  bool dry, const char *verb, const char *what)
+{
+	_cleanup_(cpuiso_system_freep) struct cpuiso_system *after = NULL;
+	const struct cpuiso_cpuset *online =
+		cpuiso_system_get_mask(sys, CPUISO_MASK_ONLINE);
+	bool housekeeping = false;
+	unsigned int moved = 0;
+	int cpu, r;
+
+	cpuiso_cpuset_foreach(cpu, cpus)
+		if (!cpuiso_cpuset_test(online, cpu)) {
+			warnx_("%s %s refused: CPU %d is offline", verb, what, cpu);
+			return EXIT_FAIL;
+		}
+	cpuiso_cpuset_foreach(cpu, online) {
+		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
+
+		housekeeping |= !cpuiso_cpuset_test(cpus, cpu) &&
+				!cpuiso_cpu_is_isolated(c);
+	}
+	if (target == CPUISO_STATE_ISOLATED && !housekeeping) {
+		warnx_("%s %s refused: no online housekeeping CPU would be left",
+		       verb, what);
+		return EXIT_FAIL;
+	}
+	if (dry) {
+		cpuiso_cpuset_foreach(cpu, cpus)
+			printf("would %s cpu%d (compat backend: no cpuN/state in this kernel)\n",
+			       target == CPUISO_STATE_ISOLATED ? "isolate" : "release", cpu);
+		return EXIT_OK;
+	}
+	r = target == CPUISO_STATE_ISOLATED ?
+		cpuiso_compat_isolate(cli->ctx, sys, cpus, &moved) :
+		cpuiso_compat_release(cli->ctx, sys, cpus);
+	if (r < 0) {
+		warnx_("%s %s (compat backend) failed: %s; what it changed was given back",
+		       verb, what, strerror(-r));
+		return EXIT_FAIL;
+	}
+	if (target != CPUISO_STATE_ISOLATED) {
+		printf("released %s (compat backend): masks it narrowed are given back\n", what);
+		return EXIT_OK;
+	}
+	printf("isolated %s (compat backend: %u IRQ and kernel thread masks narrowed)\n",
+	       what, moved);
+	if (read_system(cli, &after) < 0)
+		return EXIT_FAIL;
+	cpuiso_cpuset_foreach(cpu, cpus) {
+		_cleanup_free_ char *line = NULL;
+
+		if (cpuiso_compat_report(cli->ctx, after, cpu, &line) == 0)
+			printf("%s\n", line);
+	}
+	return EXIT_OK;
+}
+
 static int change(struct cli *cli, int argc, char **argv,
 		  enum cpuiso_state target)
 {
@@ -205,6 +282,8 @@ static int change(struct cli *cli, int argc, char **argv,
 		return EXIT_FAIL;
 	if (parse_cpulist_arg(sys, argv[optind], &cpus) < 0)
 		return EXIT_USAGE;
+	if (!has_state_files(sys, cpus))
+		return compat(cli, sys, cpus, target, dry, argv[0], argv[optind]);
 	r = cpuiso_plan_new(sys, cpus, target, flags, &plan, &why);
 	if (r < 0) {
 		warnx_("%s %s refused: %s", argv[0], argv[optind],

@@ -150,6 +150,15 @@ int cpuiso_plan_apply(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
 
 int cpuiso_module_load(struct cpuiso_ctx *ctx);
 
+/* Kernels without cpuN/state: cpuset partition, IRQ, workqueue and
+ * kthread masks, an offline/online cycle; recorded for an exact release. */
+int cpuiso_compat_isolate(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+			  const struct cpuiso_cpuset *cpus, unsigned int *moved);
+int cpuiso_compat_release(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+			  const struct cpuiso_cpuset *cpus);
+int cpuiso_compat_report(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+			 unsigned int cpu, char **ret);
+
 /* A crash mid-plan leaves a journal; the next run rolls it back. */
 int cpuiso_journal_begin(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan);
 int cpuiso_journal_end(struct cpuiso_ctx *ctx);

@@ -177,6 +177,16 @@ run journal 0 --sysroot "$w" apply &&
 		sh -c "grep -q 'interrupted cpuiso run was rolled back: 1 CPU' '$out/journal.err' &&
 		       [ \"\$(cat '$w/sys/devices/system/cpu/cpu3/state')\" = online ] &&
 		       [ ! -e '$w/run/cpuiso.journal' ]"
+# a stock kernel's tree (no cpuN/state): the compat backend
+s=$out/stock
+cp -r "$trees/guest-bootiso" "$s"
+mkdir -p "$s/run"
+run compat-dry 0 --sysroot "$s" isolate -n 1 &&
+	check "isolate -n on a stock kernel plans the compat backend" \
+		grep -qx 'would isolate cpu1 (compat backend: no cpuN/state in this kernel)' "$out/compat-dry.out"
+run compat-refused 1 --sysroot "$s" isolate 0-1 &&
+	check "the compat backend keeps a housekeeping CPU" \
+		grep -q 'no online housekeeping CPU would be left' "$out/compat-refused.err"
 run monitor-sysroot 2 --sysroot "$w" monitor &&
 	check "monitor refuses --sysroot" grep -q 'does not apply' "$out/monitor-sysroot.err"
 

@@ -5,7 +5,7 @@
 # applied and the test-bed config, once per cache key.  Prints the directory
 # that holds bzImage and the build tree (linux/) for out-of-tree modules.
 #
-#   build-kernel.sh [lockdep|fast]
+#   build-kernel.sh [lockdep|fast|stock]
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -40,7 +40,7 @@ while read -r p; do
 	git -C "$tree" apply --whitespace=nowarn "$p" ||
 		die "patch does not apply: $(basename "$p")"
 	n=$((n + 1))
-done < <(series_files)
+done < <(series_files "$variant")
 log "applied $n patch(es)"
 
 mk() {

@@ -15,8 +15,11 @@ kernel_srcver() {
 }
 
 # The patches named by kernel-patches/series, in order.
+# series_files [VARIANT]: the patches, in order; none for "stock", the
+# kernel as Debian ships it (what the compat backend runs on)
 series_files() {
 	local s=$top/kernel-patches/series
+	[ "${1:-}" != stock ] || return 0
 	[ -f "$s" ] || return 0
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$s" | while read -r p; do
 		echo "$top/kernel-patches/$p"
@@ -30,7 +33,7 @@ kernel_key() {
 	{
 		kernel_srcver
 		echo "$variant"
-		series_files | xargs -r cat
+		series_files "$variant" | xargs -r cat
 		cat "$top/tests/vm/kconfig/base.config" \
 		    "$top/tests/vm/kconfig/$variant.config" \
 		    "$top/tests/vm/build-kernel.sh"

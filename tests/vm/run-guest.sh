@@ -5,7 +5,7 @@
 # the serial log into TAP.  A panic, oops, WARN, BUG, lockdep report, RCU
 # stall or time-out anywhere fails the run.
 #
-#   run-guest.sh [--smp N] [--timeout SECONDS] [--variant lockdep|fast]
+#   run-guest.sh [--smp N] [--timeout SECONDS] [--variant lockdep|fast|stock]
 #                [--record DIR] GROUP
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
