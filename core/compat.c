@@ -40,6 +40,7 @@ struct record {
 struct compat {
 	struct cpuiso_ctx *ctx;
 	unsigned int nbits;
+	unsigned int width;		/* last possible CPU + 1 */
 	struct cpuiso_cpuset *isolated;	/* the partition's CPUs */
 	bool added_cpuset;		/* we put +cpuset in the root */
 	struct record *recs;
@@ -89,22 +90,30 @@ static int hex_parse(const char *s, unsigned int nbits, struct cpuiso_cpuset **r
 	return 0;
 }
 
-static int hex_format(const struct cpuiso_cpuset *set, char **ret)
+/*
+ * As the kernel prints such masks: one hex digit per 4 of @width bits (the
+ * possible CPUs), commas between groups of 8; it refuses wider ones.
+ */
+static int hex_format(const struct cpuiso_cpuset *set, unsigned int width,
+		      char **ret)
 {
-	unsigned int words = (cpuiso_cpuset_size(set) + 31) / 32;
-	char *buf = malloc(words * 9 + 1), *p = buf;
+	unsigned int digits = width ? (width + 3) / 4 : 1;
+	char *buf = malloc(digits + digits / 8 + 1), *p = buf;
 
 	if (!buf)
 		return -ENOMEM;
-	for (unsigned int w = words; w-- > 0;) {
+	for (unsigned int d = digits; d-- > 0;) {
 		unsigned int v = 0;
 
-		for (unsigned int b = 0; b < 32; b++)
-			if (w * 32 + b < cpuiso_cpuset_size(set) &&
-			    cpuiso_cpuset_test(set, w * 32 + b))
+		for (unsigned int b = 0; b < 4; b++)
+			if (d * 4 + b < cpuiso_cpuset_size(set) &&
+			    cpuiso_cpuset_test(set, d * 4 + b))
 				v |= 1u << b;
-		p += sprintf(p, "%08x%s", v, w ? "," : "");
+		*p++ = "0123456789abcdef"[v];
+		if (d && d % 8 == 0)
+			*p++ = ',';
 	}
+	*p = '\0';
 	*ret = buf;
 	return 0;
 }
@@ -172,7 +181,7 @@ static int mask_write(struct compat *c, const char *what,
 
 	if (r < 0)
 		return r;
-	r = hex ? hex_format(set, &text) : cpuiso_cpuset_format(set, &text);
+	r = hex ? hex_format(set, c->width, &text) : cpuiso_cpuset_format(set, &text);
 	if (r < 0)
 		return r;
 	if (sscanf(what, "kthread %u", &pid) != 1)
@@ -369,10 +378,15 @@ static int narrow(struct compat *c, const char *what,
 	if (cpuiso_cpuset_equal(next, cur) || cpuiso_cpuset_count(next) == 0)
 		return 0;
 	r = mask_write(c, what, next);
-	if (r == -EIO || r == -EINVAL || r == -ESRCH)
+	/* managed or per-CPU IRQs, bound threads: the kernel keeps them */
+	if (r == -EIO || r == -EINVAL || r == -EPERM || r == -ESRCH) {
+		dbg(c->ctx, "%s: the kernel keeps it (%s)", what, strerror(-r));
 		return 0;
-	if (r < 0)
+	}
+	if (r < 0) {
+		err(c->ctx, "%s: %s", what, strerror(-r));
 		return r;
+	}
 	rec = find_record(c, what);
 	if (rec && cpuiso_cpuset_equal(rec->set, cur)) {
 		cpuiso_cpuset_free(rec->set);
@@ -590,7 +604,12 @@ static int compat_change(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys
 {
 	struct compat c = { .ctx = ctx, .nbits = cpuiso_system_nr_cpus(sys) };
 	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *all = NULL;
+	const struct cpuiso_cpuset *possible =
+		cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE);
 	int cpu, r, s;
+
+	cpuiso_cpuset_foreach(cpu, possible)
+		c.width = (unsigned int)cpu + 1;
 
 	*moved = 0;
 	r = state_load(&c);
@@ -614,10 +633,14 @@ static int compat_change(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys
 			c.isolated = TAKE_PTR(all);
 			r = state_save(&c);
 		}
-		if (r == 0)
-			r = narrow_all(&c, cpus, moved);
+		/*
+		 * The cycle first: bringing a CPU up sets the affinity of some
+		 * kernel threads again (RCU's per-node workers).
+		 */
 		if (r == 0)
 			r = cycle(&c, cpus);
+		if (r == 0)
+			r = narrow_all(&c, cpus, moved);
 	} else {
 		r = widen(&c, cpus);
 		if (r == 0)
