@@ -305,6 +305,51 @@ int cmd_release(struct cli *cli, int argc, char **argv)
 }
 
 /*
+ * apply on a kernel without cpuN/state: release through the compat
+ * backend the isolated CPUs the policy does not name, then isolate the
+ * online ones it names.  Offline CPUs wait for their online event.
+ */
+static int compat_apply(struct cli *cli, const struct cpuiso_system *sys,
+			const struct cpuiso_policy *pol, int only_cpu,
+			bool dry, const char *config)
+{
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *want = NULL, *iso = NULL,
+		*rel = NULL;
+	_cleanup_free_ char *why = NULL;
+	int cpu, r;
+
+	r = cpuiso_policy_wanted(sys, pol, &want, &why);
+	if (r < 0) {
+		warnx_("apply %s refused: %s", config, why ? why : strerror(-r));
+		return EXIT_FAIL;
+	}
+	iso = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
+	rel = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
+	if (!iso || !rel)
+		return EXIT_FAIL;
+	cpuiso_cpuset_foreach(cpu, cpuiso_system_get_mask(sys, CPUISO_MASK_ONLINE)) {
+		bool isolated = cpuiso_cpu_is_isolated(cpuiso_system_get_cpu(sys, cpu));
+
+		if (only_cpu >= 0 && cpu != only_cpu)
+			continue;
+		if (cpuiso_cpuset_test(want, cpu) && !isolated)
+			cpuiso_cpuset_set(iso, cpu);
+		else if (!cpuiso_cpuset_test(want, cpu) && isolated)
+			cpuiso_cpuset_set(rel, cpu);
+	}
+	if (!cpuiso_cpuset_count(iso) && !cpuiso_cpuset_count(rel)) {
+		puts("nothing to do");
+		return EXIT_OK;
+	}
+	r = EXIT_OK;
+	if (cpuiso_cpuset_count(rel))
+		r = compat(cli, sys, rel, CPUISO_STATE_ONLINE, dry, "apply", config);
+	if (r == EXIT_OK && cpuiso_cpuset_count(iso))
+		r = compat(cli, sys, iso, CPUISO_STATE_ISOLATED, dry, "apply", config);
+	return r;
+}
+
+/*
  * cpuiso apply [--cpu N] [--config FILE]: make the machine (or CPU N)
  * match the policy.  Idempotent: a machine that matches gets no step.
  */
@@ -377,6 +422,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	}
 	free(why);
 	why = NULL;
+	if (!has_state_files(sys, cpuiso_system_get_mask(sys, CPUISO_MASK_PRESENT)))
+		return compat_apply(cli, sys, pol, cpu, dry, config);
 	r = cpuiso_plan_new_policy(sys, pol, cpu, flags, &plan, &why);
 	if (r < 0) {
 		warnx_("apply %s refused: %s", config, why ? why : strerror(-r));

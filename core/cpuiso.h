@@ -186,6 +186,9 @@ const struct cpuiso_cpuset *cpuiso_policy_get_isolated(const struct cpuiso_polic
 enum cpuiso_smt cpuiso_policy_get_smt(const struct cpuiso_policy *pol);
 bool cpuiso_policy_node_housekeeping(const struct cpuiso_policy *pol);
 const char *cpuiso_smt_to_string(enum cpuiso_smt smt);
+int cpuiso_policy_wanted(const struct cpuiso_system *sys,
+			 const struct cpuiso_policy *pol,
+			 struct cpuiso_cpuset **ret, char **why);
 int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
 			   const struct cpuiso_policy *pol, int only_cpu,
 			   unsigned int flags, struct cpuiso_plan **ret,

@@ -187,10 +187,14 @@ CPUISO_EXPORT int cpuiso_plan_new(const struct cpuiso_system *sys,
 	return plan_build(sys, none, cpus, flags, ret, why);
 }
 
-/* The CPUs @pol wants isolated, with SMT siblings as it says. */
-static int policy_wanted(const struct cpuiso_system *sys,
-			 const struct cpuiso_policy *pol,
-			 struct cpuiso_cpuset **ret, char **why)
+/**
+ * cpuiso_policy_wanted: the CPUs @pol wants isolated on this machine,
+ * SMT siblings added or refused as it says.
+ * @why: on failure, a sentence for the user (free() it); may be NULL
+ */
+CPUISO_EXPORT int cpuiso_policy_wanted(const struct cpuiso_system *sys,
+				       const struct cpuiso_policy *pol,
+				       struct cpuiso_cpuset **ret, char **why)
 {
 	const struct cpuiso_cpuset *want = cpuiso_policy_get_isolated(pol);
 	const struct cpuiso_cpuset *possible =
@@ -251,7 +255,7 @@ CPUISO_EXPORT int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
 		*why = NULL;
 	if (only_cpu >= 0 && !cpuiso_cpuset_test(present, (unsigned int)only_cpu))
 		return refuse(why, ENODEV, "CPU %d is not present", only_cpu);
-	r = policy_wanted(sys, pol, &want, why);
+	r = cpuiso_policy_wanted(sys, pol, &want, why);
 	if (r < 0)
 		return r;
 	iso = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));

@@ -187,6 +187,12 @@ run compat-dry 0 --sysroot "$s" isolate -n 1 &&
 run compat-refused 1 --sysroot "$s" isolate 0-1 &&
 	check "the compat backend keeps a housekeeping CPU" \
 		grep -q 'no online housekeeping CPU would be left' "$out/compat-refused.err"
+mkdir -p "$s/etc"
+echo 'isolated = 1-3' >"$s/etc/cpuiso.conf"
+run compat-apply 0 --sysroot "$s" apply -n &&
+	check "apply on a stock kernel plans the compat backend for the rest" \
+		sh -c "grep -qx 'would isolate cpu1 (compat backend: no cpuN/state in this kernel)' '$out/compat-apply.out' &&
+		       ! grep -q cpu2 '$out/compat-apply.out'"
 run monitor-sysroot 2 --sysroot "$w" monitor &&
 	check "monitor refuses --sysroot" grep -q 'does not apply' "$out/monitor-sysroot.err"
 

@@ -74,3 +74,14 @@ check kthreads-restored test ! -s /tmp/kt.diff
 check workqueues-restored [ "$(cat /sys/devices/virtual/workqueue/cpumask)" = "$wq_before" ]
 check partition-gone [ -z "$(cat $CG/cpuset.cpus.isolated)" ]
 check no-record [ ! -e /run/cpuiso.compat ]
+
+# the policy on a stock kernel: apply goes through the compat backend
+echo 'isolated = 3' > /etc/cpuiso.conf
+cpuiso apply > /tmp/apply.out 2>&1 || fail apply "$(cat /tmp/apply.out)"
+check apply-partition [ "$(cat $CG/cpuset.cpus.isolated)" = 3 ]
+cpuiso apply > /tmp/apply.out 2>&1
+check apply-idempotent grep -qx 'nothing to do' /tmp/apply.out
+echo 'isolated =' > /etc/cpuiso.conf
+cpuiso apply > /tmp/apply.out 2>&1 || fail apply-empty "$(cat /tmp/apply.out)"
+check apply-releases [ -z "$(cat $CG/cpuset.cpus.isolated)" ]
+rm /etc/cpuiso.conf
