@@ -5,9 +5,10 @@
 # kernel with nohz_full= rcu_nocbs= isolcpus= (group bootiso) and without
 # parameters, CPU 2 isolated through cpu2/state (group runtime-iso), and
 # compare the noise a spin on CPU 2 takes.  Runtime isolation may take no
-# more timer interrupts per second than boot-time isolation (one interrupt
-# over the 5 s window of slack, 0.2/s, as both counts are small), and no
-# RCU softirq.  TAP on stdout.
+# more timer interrupts and no more RCU softirqs per second than
+# boot-time isolation, with one event over the 5 s window of slack
+# (0.2/s): both counts are small, and both setups take an RCU softirq now
+# and then (docs/results.md says when).  TAP on stdout.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -40,10 +41,12 @@ if [ -n "$boot" ] && [ -n "$rt" ] &&
 else
 	tap fail "runtime timer IRQ/s" "runtime ${rt:-?} against boot-time ${boot:-?}"
 fi
-if [ -n "$rcu" ] && awk -v r="$rcu" 'BEGIN { exit !(r == 0) }'; then
-	tap ok "runtime RCU softirq/s is 0"
+brcu=$(fig bootiso rcu_softirq_per_s)
+if [ -n "$rcu" ] && [ -n "$brcu" ] &&
+   awk -v r="$rcu" -v b="$brcu" 'BEGIN { exit !(r <= b + 0.2) }'; then
+	tap ok "runtime RCU softirq/s $rcu <= boot-time $brcu (+0.2)"
 else
-	tap fail "runtime RCU softirq/s" "${rcu:-?}"
+	tap fail "runtime RCU softirq/s" "runtime ${rcu:-?} against boot-time ${brcu:-?}"
 fi
 echo "1..$n"
 exit $failed

@@ -70,7 +70,11 @@ cat /tmp/noise.out
 figure isolated_loc_per_s "$(val /tmp/noise.out loc_per_s)"
 figure isolated_rcu_softirq_per_s "$(val /tmp/noise.out rcu_softirq_per_s)"
 check tick-stopped lt "$(val /tmp/noise.out loc_per_s)" 2.5
-check no-rcu-softirq [ "$(val /tmp/noise.out softirq.RCU)" = "" ]
+# At most one: the 1 Hz kick can land its tick in the kernel (the IPI's
+# exit path) while a grace period waits, and RCU then raises its softirq;
+# boot-time isolation does the same (docs/results.md).
+rcu=$(val /tmp/noise.out softirq.RCU)
+check rcu-softirq-at-most-1 [ "${rcu:-0}" -le 1 ]
 
 spin_on2 cputime-isolated
 spin_on2 cputime-transitions flip_twice
