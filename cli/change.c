@@ -290,8 +290,11 @@ static int change(struct cli *cli, int argc, char **argv,
 		       why ? why : strerror(-r));
 		return EXIT_FAIL;
 	}
-	return dry ? print_plan(plan, cli->json, true), EXIT_OK :
-		     run_plan(cli, plan, argv[0], argv[optind]);
+	if (dry) {
+		print_plan(plan, cli->json, true);
+		return EXIT_OK;
+	}
+	return run_plan(cli, plan, argv[0], argv[optind]);
 }
 
 int cmd_isolate(struct cli *cli, int argc, char **argv)
@@ -313,29 +316,14 @@ static int compat_apply(struct cli *cli, const struct cpuiso_system *sys,
 			const struct cpuiso_policy *pol, int only_cpu,
 			bool dry, const char *config)
 {
-	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *want = NULL, *iso = NULL,
-		*rel = NULL;
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *iso = NULL, *rel = NULL;
 	_cleanup_free_ char *why = NULL;
-	int cpu, r;
+	int r;
 
-	r = cpuiso_policy_wanted(sys, pol, &want, &why);
+	r = cpuiso_policy_changes(sys, pol, only_cpu, &iso, &rel, &why);
 	if (r < 0) {
 		warnx_("apply %s refused: %s", config, why ? why : strerror(-r));
 		return EXIT_FAIL;
-	}
-	iso = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
-	rel = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
-	if (!iso || !rel)
-		return EXIT_FAIL;
-	cpuiso_cpuset_foreach(cpu, cpuiso_system_get_mask(sys, CPUISO_MASK_ONLINE)) {
-		bool isolated = cpuiso_cpu_is_isolated(cpuiso_system_get_cpu(sys, cpu));
-
-		if (only_cpu >= 0 && cpu != only_cpu)
-			continue;
-		if (cpuiso_cpuset_test(want, cpu) && !isolated)
-			cpuiso_cpuset_set(iso, cpu);
-		else if (!cpuiso_cpuset_test(want, cpu) && isolated)
-			cpuiso_cpuset_set(rel, cpu);
 	}
 	if (!cpuiso_cpuset_count(iso) && !cpuiso_cpuset_count(rel)) {
 		puts("nothing to do");
@@ -429,6 +417,9 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		warnx_("apply %s refused: %s", config, why ? why : strerror(-r));
 		return EXIT_FAIL;
 	}
-	return dry ? print_plan(plan, cli->json, true), EXIT_OK :
-		     run_plan(cli, plan, "apply", config);
+	if (dry) {
+		print_plan(plan, cli->json, true);
+		return EXIT_OK;
+	}
+	return run_plan(cli, plan, "apply", config);
 }

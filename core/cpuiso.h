@@ -189,6 +189,10 @@ const char *cpuiso_smt_to_string(enum cpuiso_smt smt);
 int cpuiso_policy_wanted(const struct cpuiso_system *sys,
 			 const struct cpuiso_policy *pol,
 			 struct cpuiso_cpuset **ret, char **why);
+int cpuiso_policy_changes(const struct cpuiso_system *sys,
+			  const struct cpuiso_policy *pol, int only_cpu,
+			  struct cpuiso_cpuset **iso, struct cpuiso_cpuset **rel,
+			  char **why);
 int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
 			   const struct cpuiso_policy *pol, int only_cpu,
 			   unsigned int flags, struct cpuiso_plan **ret,

@@ -232,21 +232,21 @@ CPUISO_EXPORT int cpuiso_policy_wanted(const struct cpuiso_system *sys,
 }
 
 /**
- * cpuiso_plan_new_policy: the steps that make the machine match @pol.
+ * cpuiso_policy_changes: which CPUs must change to match @pol.
  * @only_cpu: -1 for every CPU, else the one CPU to bring in line (udev)
+ * @iso, @rel: the CPUs to isolate and to release (free them)
  *
- * Online CPUs the policy names are isolated; isolated CPUs it does not
- * name are released; offline CPUs are left offline (they get the policy
- * when they come up, through the udev rules).  Validated whole like
- * cpuiso_plan_new(); housekeeping-per-node = no acts as CPUISO_PLAN_FORCE.
+ * Online CPUs the policy names are to be isolated; isolated CPUs it does
+ * not name, released; offline CPUs are left offline (they get the policy
+ * when they come up, through the udev rules).  Both backends use this.
  */
-CPUISO_EXPORT int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
-					 const struct cpuiso_policy *pol,
-					 int only_cpu, unsigned int flags,
-					 struct cpuiso_plan **ret, char **why)
+CPUISO_EXPORT int cpuiso_policy_changes(const struct cpuiso_system *sys,
+					const struct cpuiso_policy *pol,
+					int only_cpu, struct cpuiso_cpuset **iso,
+					struct cpuiso_cpuset **rel, char **why)
 {
-	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *want = NULL, *iso = NULL,
-		*rel = NULL;
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *want = NULL, *i = NULL,
+		*l = NULL;
 	const struct cpuiso_cpuset *present =
 		cpuiso_system_get_mask(sys, CPUISO_MASK_PRESENT);
 	int cpu, r;
@@ -258,24 +258,43 @@ CPUISO_EXPORT int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
 	r = cpuiso_policy_wanted(sys, pol, &want, why);
 	if (r < 0)
 		return r;
-	iso = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
-	rel = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
-	if (!iso || !rel)
+	i = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
+	l = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
+	if (!i || !l)
 		return -ENOMEM;
 
 	cpuiso_cpuset_foreach(cpu, present) {
-		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
-		enum cpuiso_state s = cpuiso_cpu_get_state(c);
+		enum cpuiso_state s = cpuiso_cpu_get_state(cpuiso_system_get_cpu(sys, cpu));
 
 		if (only_cpu >= 0 && cpu != only_cpu)
 			continue;
 		if (cpuiso_cpuset_test(want, cpu) && s == CPUISO_STATE_ONLINE)
-			r = cpuiso_cpuset_set(iso, cpu);
+			r = cpuiso_cpuset_set(i, cpu);
 		else if (!cpuiso_cpuset_test(want, cpu) && s == CPUISO_STATE_ISOLATED)
-			r = cpuiso_cpuset_set(rel, cpu);
+			r = cpuiso_cpuset_set(l, cpu);
 		if (r < 0)
 			return r;
 	}
+	*iso = TAKE_PTR(i);
+	*rel = TAKE_PTR(l);
+	return 0;
+}
+
+/**
+ * cpuiso_plan_new_policy: the steps that make the machine match @pol
+ * (cpuiso_policy_changes()), validated whole like cpuiso_plan_new();
+ * housekeeping-per-node = no acts as CPUISO_PLAN_FORCE.
+ */
+CPUISO_EXPORT int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
+					 const struct cpuiso_policy *pol,
+					 int only_cpu, unsigned int flags,
+					 struct cpuiso_plan **ret, char **why)
+{
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *iso = NULL, *rel = NULL;
+	int r = cpuiso_policy_changes(sys, pol, only_cpu, &iso, &rel, why);
+
+	if (r < 0)
+		return r;
 	if (!cpuiso_policy_node_housekeeping(pol))
 		flags |= CPUISO_PLAN_FORCE;
 	return plan_build(sys, iso, rel, flags, ret, why);
