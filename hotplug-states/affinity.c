@@ -2,7 +2,7 @@
 /*
  * Task and interrupt affinity on runtime-isolated CPUs.
  *
- * Going offline empties the CPU, and the scheduler builds no domain over
+ * The isolation empties the CPU, and the scheduler builds no domain over
  * it when it comes back isolated, but the affinity masks of existing tasks
  * (unbound kthreads, and user tasks nobody pinned) and of interrupts still
  * name it: a fork or a wake-up there would stay there, since nothing

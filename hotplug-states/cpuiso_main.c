@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cpuiso.ko: the runtime-isolation hotplug states that can live outside
- * the core. The core (kernel-patches/) takes a CPU through offline, flips
- * its housekeeping roles and brings it back up; the states below run on
- * the way up and finish the hand-over for what the core does not move.
+ * the core. The core (kernel-patches/) parks a CPU above
+ * CPUHP_TEARDOWN_CPU, changes its roles in CPUHP_AP_ISOLATION on the way
+ * back up, and the states below run after it and finish the hand-over for
+ * what the core does not move (task and interrupt affinity masks).
  *
  * One table, like cpuhp_hp_states[]: registration order is bring-up
  * order, teardown runs backwards.

@@ -44,6 +44,7 @@ depmod -b "$stage" "$release"
 
 gcc -static -O2 -Wall -Wextra -Werror -I"$top/core" \
 	"$top/tests/vm/noise.c" "$top/core/irqstat.c" -o "$stage/usr/bin/noise" -lpthread
+gcc -static -O2 -Wall -Wextra -Werror "$top/tests/vm/timing.c" -o "$stage/usr/bin/timing"
 
 cp /bin/busybox "$stage/bin/busybox"
 for app in $("$stage/bin/busybox" --list-full); do

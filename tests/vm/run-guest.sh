@@ -5,7 +5,7 @@
 # the serial log into TAP.  A panic, oops, WARN, BUG, lockdep report, RCU
 # stall or time-out anywhere fails the run.
 #
-#   run-guest.sh [--smp N] [--timeout SECONDS] [--variant lockdep|fast|stock]
+#   run-guest.sh [--smp N[,TOPOLOGY]] [--timeout SECONDS] [--variant lockdep|fast|stock]
 #                [--record DIR] GROUP
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -24,7 +24,10 @@ while [ $# -gt 1 ]; do
 	esac
 done
 group=${1:?usage: run-guest.sh [options] GROUP}
-[ "$smp" -ge 2 ] && [ "$smp" -le 64 ] || die "--smp takes 2..64"
+# N, or N,sockets=S,cores=C,threads=T as qemu takes it
+ncpu=${smp%%,*}
+[[ "$ncpu" =~ ^[0-9]+$ ]] && [ "$ncpu" -ge 2 ] && [ "$ncpu" -le 64 ] ||
+	die "--smp takes 2..64 CPUs"
 
 line=$(grep -E "^$group[[:space:]]*\|" "$top/tests/vm/groups.conf") ||
 	die "no group '$group' in groups.conf"

@@ -1,15 +1,41 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark, not a test: what a transition costs, side by side in one guest.
-#  - echo isolated / echo online on CPU 2 against echo 0 / echo 1 > online;
-#  - what an already-isolated CPU 3 running a user-space spin receives
-#    while CPU 2 is isolated and released 20 times, against a quiet spell
-#    of the same length.
+#  - echo isolated / echo online on CPU 2 against echo 0 / echo 1 > online
+#    (a plain offline/online goes through stop_machine; the isolation
+#    parks the CPU above CPUHP_TEARDOWN_CPU and does not);
+#  - what an already-isolated CPU 3 running a user-space spin receives,
+#    and how often the stopper threads of CPUs 0, 1 and 3 run, while CPU 2
+#    is isolated and released 20 times, and while it goes offline and
+#    online 20 times, against a quiet spell of the same length;
+#  - the cost of a system call on housekeeping CPU 1 before any isolation,
+#    while CPUs are isolated, and after they are released.
 . /tests/lib.sh
 
 modprobe cpuiso || fail modprobe "exit $?"
 reps=${1:-10}
+last=$(sed 's/.*[-,]//' $C/online)
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mean() { awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }'; }
+pid_of() { for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = "$1" ] && echo ${d#/proc/}; done; }
+runs() { awk '/ctxt_switches/ { s += $2 } END { print s }' /proc/$1/status; }
+stoppers() {	# runs of every stopper thread but CPU 2's
+	local c s=0
+	for c in $(seq 0 "$last"); do
+		[ $c = 2 ] || s=$((s + $(runs "$(pid_of migration/$c)")))
+	done
+	echo $s
+}
+getpid_ns() { timing syscall 1 200000 | sed -n 's/^getpid_ns=//p'; }
+
+figure cpus "$((last + 1))"
+figure getpid_ns_cpu1_before "$(getpid_ns)"
+
+# the first isolation of a CPU offloads its RCU callbacks through one
+# full offline; time it apart
+t=$(now_ms); write isolated $C/cpu2/state >/dev/null || fail first "cpu2"
+figure first_isolate_ms "$(ms "$t" "$(now_ms)")"
+write online $C/cpu2/state >/dev/null
+write isolated $C/cpu3/state >/dev/null && write online $C/cpu3/state >/dev/null
 
 : > /tmp/iso; : > /tmp/rel; : > /tmp/off; : > /tmp/on
 i=0
@@ -23,14 +49,19 @@ while [ $i -lt "$reps" ]; do
 	ms "$v" "$w" >> /tmp/off; ms "$w" "$x" >> /tmp/on
 	i=$((i + 1))
 done
-figure isolate_ms_mean "$(mean < /tmp/iso)"
-figure release_ms_mean "$(mean < /tmp/rel)"
-figure offline_ms_mean "$(mean < /tmp/off)"
-figure online_ms_mean "$(mean < /tmp/on)"
+iso=$(mean < /tmp/iso); rel=$(mean < /tmp/rel); off=$(mean < /tmp/off); on=$(mean < /tmp/on)
+figure isolate_ms_mean "$iso"
+figure release_ms_mean "$rel"
+figure offline_ms_mean "$off"
+figure online_ms_mean "$on"
+figure cycle_ratio "$(awk -v a="$iso" -v b="$rel" -v c="$off" -v d="$on" 'BEGIN { printf "%.2f", (a + b) / (c + d) }')"
 
-# CPU 3 isolated and spinning: a quiet spell, then 20 transitions of CPU 2
+# CPU 3 isolated and spinning: a quiet spell, 20 transitions, 20 offline cycles
 write isolated $C/cpu3/state >/dev/null || fail isolate3 "cannot isolate CPU 3"
+figure getpid_ns_cpu1_isolated "$(getpid_ns)"
+sleep 1
 noise 3 8 > /tmp/quiet
+s0=$(stoppers)
 noise 3 8 > /tmp/busy &
 n=$!
 sleep 1
@@ -39,11 +70,24 @@ for i in $(seq 20); do
 	write online $C/cpu2/state >/dev/null
 done
 wait $n
-for f in quiet busy; do
+s1=$(stoppers)
+noise 3 8 > /tmp/cycle &
+n=$!
+sleep 1
+for i in $(seq 20); do
+	write 0 $C/cpu2/online >/dev/null
+	write 1 $C/cpu2/online >/dev/null
+done
+wait $n
+s2=$(stoppers)
+figure stopper_runs_transitions "$((s1 - s0))"
+figure stopper_runs_offline_cycles "$((s2 - s1))"
+for f in quiet busy cycle; do
 	for k in irq_total irq.LOC irq.CAL irq.RES irq.TLB softirq_total; do
 		figure "cpu3_${f}_${k#irq.}" "$(val /tmp/$f $k | grep . || echo 0)"
 	done
 done
 write online $C/cpu3/state >/dev/null
+figure getpid_ns_cpu1_released "$(getpid_ns)"
 rmmod cpuiso
 [ -n "$FAILED" ] || ok done

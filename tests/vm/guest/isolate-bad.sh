@@ -11,6 +11,8 @@ snap() {
 	{
 		for c in 0 1 2 3; do echo "cpu$c $(cat $C/cpu$c/state)"; done
 		echo "isolated $(cat $C/isolated)"
+		echo "nohz_full $(cat $C/nohz_full)"
+		echo "irq_default $(cat /proc/irq/default_smp_affinity)"
 		echo "wq $(cat $wq)"
 		kthread_masks noirq | while read -r pid mask; do
 			echo "$pid $(cat /proc/$pid/comm 2>/dev/null) $mask"
@@ -92,4 +94,36 @@ inject release-fails-up "$ours" online
 inject release-fails-down "$active" online
 write online $C/cpu2/state >/dev/null || fail release-after-faults "release failed"
 same faults-leave-nothing /tmp/s0
+
+# a failure at each row of the isolation step table, both ways
+rows="housekeeping tick irq_default watchdog"
+check fail-file [ "$(cat $C/cpu2/isolation_fail)" = none ]
+check fail-bad-row [ "$(write nosuchrow $C/cpu2/isolation_fail)" = "Invalid argument" ]
+row_fails() {	# row_fails ROW WORD: the write fails, nothing changes
+	local before=/tmp/row.$1.$2 err
+	snap "$before"
+	write "$1" $C/cpu2/isolation_fail >/dev/null || { fail "row-$1-$2" "cannot arm"; return; }
+	if err=$(write "$2" $C/cpu2/state); then
+		fail "row-$1-$2" "write $2 succeeded"
+	elif [ "$err" != "Resource temporarily unavailable" ]; then
+		fail "row-$1-$2" "$err"
+	fi
+	check "row-$1-$2-disarmed" [ "$(cat $C/cpu2/isolation_fail)" = none ]
+	same "row-$1-$2" "$before"
+}
+for r in $rows; do row_fails "$r" isolated; done
+write isolated $C/cpu2/state >/dev/null || fail isolate-after-rows "isolation failed"
+for r in $rows; do row_fails "$r" online; done
+write online $C/cpu2/state >/dev/null || fail release-after-rows "release failed"
+same rows-leave-nothing /tmp/s0
+
+# what a user writes to the unbound workqueue mask keeps isolated CPUs out
+# while they are isolated, and applies whole when they are released
+wq_boot=$(cat $wq)
+write isolated $C/cpu2/state >/dev/null || fail wq-isolate
+write f $wq >/dev/null || fail wq-write "cannot write $wq"
+check wq-write-keeps-isolated-out [ "$(cat $wq)" = b ]
+write online $C/cpu2/state >/dev/null || fail wq-release
+check wq-write-back-whole [ "$(cat $wq)" = f ]
+write "$wq_boot" $wq >/dev/null
 rmmod cpuiso

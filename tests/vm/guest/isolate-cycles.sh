@@ -22,13 +22,31 @@ figure transitions_per_s "$(awk -v n=$i -v a="$start" -v b="$(now_ms)" 'BEGIN { 
 for cpu in 1 2 3; do write online $C/cpu$cpu/state >/dev/null; done
 all_back() {
 	[ -z "$(cat $C/isolated)" ] && [ "$(cat $C/online)" = 0-3 ] &&
-		[ -z "$(cat $C/nohz_full)" ] && [ -z "$(cat $C/rcu_nocbs)" ]
+		[ -z "$(cat $C/nohz_full)" ]
 }
 check all-back all_back
 for p in $load; do
 	[ -d /proc/$p ] || fail lost-task "load task $p is gone"
 done
 kill $load
+
+# a task pinned to CPU 2 keeps its mask through transitions, unless a
+# user changes it meanwhile: then the user's mask stays
+mask_of() { sed -n 's/^Cpus_allowed_list:\t*//p' /proc/$1/status; }
+taskset -c 2 sleep 1000 &
+pin=$!
+taskset -c 2 sleep 1000 &
+moved=$!
+(sleep 0.5; taskset -p -c 1 $moved >/dev/null) &
+chg=$!
+for i in 1 2 3 4 5 6; do
+	write isolated $C/cpu2/state >/dev/null
+	write online $C/cpu2/state >/dev/null
+done
+wait $chg
+check pinned-kept [ "$(mask_of $pin)" = 2 ]
+check user-change-kept [ "$(mask_of $moved)" = 1 ]
+kill $pin $moved
 
 # concurrent writers serialise: each write completes whole
 for n in 1 2 3 4 5 6 7 8; do
