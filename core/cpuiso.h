@@ -198,6 +198,109 @@ int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
 			   unsigned int flags, struct cpuiso_plan **ret,
 			   char **why);
 
+/* ---- measuring what reaches a CPU (noise) ------------------------------
+ *
+ * cpuiso_measure_start() opens a window on one CPU and returns at once;
+ * the caller waits as long as it likes (showing progress if it wants),
+ * then cpuiso_measure_stop() closes it and hands back what reached the
+ * CPU meanwhile.  With CPUISO_LOAD_SPIN the library starts one thread of
+ * its own, pinned to the CPU, that spins in user space and makes no system
+ * call in the window; the calling thread is moved off the CPU for the
+ * window (its affinity is put back by stop), so that reading the counters
+ * does not disturb what it measures.  Counts come from /proc/interrupts
+ * and /proc/softirqs; when tracefs is mounted, a tracefs instance
+ * "cpuiso" records irq, irq_vectors, ipi, workqueue, timer and sched
+ * events (and the osnoise tracer's noise events, with its own workload
+ * off) to name what caused them.  Every global tracefs setting changed is
+ * put back and the instance removed by stop, on every path.
+ */
+
+enum cpuiso_load {
+	CPUISO_LOAD_SPIN,	/* a user-space spinner on the CPU */
+	CPUISO_LOAD_NONE,	/* observe the CPU as it is */
+};
+
+enum cpuiso_measure_flags {
+	CPUISO_MEASURE_NO_TRACE = 1 << 0,	/* counts only, leave tracefs alone */
+};
+
+/* What kind of thing took the CPU away */
+enum cpuiso_noise_class {
+	CPUISO_NOISE_IRQ,	/* a hard interrupt: device, timer, IPI */
+	CPUISO_NOISE_SOFTIRQ,
+	CPUISO_NOISE_THREAD,	/* another task ran (traced only) */
+	CPUISO_NOISE_NMI,	/* osnoise only */
+	_CPUISO_NOISE_CLASS_MAX,
+};
+
+struct cpuiso_noise_source {
+	enum cpuiso_noise_class cls;
+	const char *name;	/* "LOC", "TIMER", "24", "kworker/2:1" */
+	const char *desc;	/* what /proc calls it; "" if nothing */
+	unsigned long long count;
+	const char *cause;	/* the functions or senders the trace names,
+				 * "name (count), ..."; NULL if not traced */
+};
+
+/* One traced event on the CPU, seconds from the window's opening */
+struct cpuiso_noise_event {
+	double t;
+	enum cpuiso_noise_class cls;
+	const char *name;	/* "local_timer", "tick_nohz_handler", ... */
+};
+
+/* As rtla osnoise reports them, from the osnoise tracer's events */
+struct cpuiso_osnoise {
+	unsigned long long max_single_ns;
+	unsigned long long total_ns;
+	double available_pct;
+	unsigned long long count[_CPUISO_NOISE_CLASS_MAX];
+};
+
+/* The spinner, read by itself after the window closed */
+struct cpuiso_load_stats {
+	int ran_on;		/* the CPU it was on at the end */
+	double wall;		/* seconds from its start to its end */
+	double utime, stime;	/* its user and system time */
+};
+
+struct cpuiso_measure;
+struct cpuiso_noise;
+
+int cpuiso_measure_start(struct cpuiso_ctx *ctx, unsigned int cpu,
+			 enum cpuiso_load load, unsigned int flags,
+			 struct cpuiso_measure **ret);
+/* Always frees @m; @ret may be NULL to abandon the window. */
+int cpuiso_measure_stop(struct cpuiso_measure *m, struct cpuiso_noise **ret);
+
+void cpuiso_noise_free(struct cpuiso_noise *noise);
+unsigned int cpuiso_noise_get_cpu(const struct cpuiso_noise *noise);
+double cpuiso_noise_get_seconds(const struct cpuiso_noise *noise);
+/* sorted by count, largest first */
+size_t cpuiso_noise_nr_sources(const struct cpuiso_noise *noise);
+const struct cpuiso_noise_source *
+cpuiso_noise_get_source(const struct cpuiso_noise *noise, size_t i);
+unsigned long long cpuiso_noise_get_count(const struct cpuiso_noise *noise,
+					  enum cpuiso_noise_class cls);
+/* interruptions (IRQs, softirqs, other threads) per second */
+double cpuiso_noise_get_rate(const struct cpuiso_noise *noise);
+/* true when the rate is at most @threshold per second */
+bool cpuiso_noise_is_quiet(const struct cpuiso_noise *noise, double threshold);
+/* whether events were traced; @note says why not, or what was lost */
+bool cpuiso_noise_is_traced(const struct cpuiso_noise *noise,
+			    const char **note);
+size_t cpuiso_noise_nr_events(const struct cpuiso_noise *noise);
+const struct cpuiso_noise_event *
+cpuiso_noise_get_event(const struct cpuiso_noise *noise, size_t i);
+/* -ENODATA without the osnoise tracer / without a spinner */
+int cpuiso_noise_get_osnoise(const struct cpuiso_noise *noise,
+			     struct cpuiso_osnoise *ret);
+int cpuiso_noise_get_load(const struct cpuiso_noise *noise,
+			  struct cpuiso_load_stats *ret);
+const char *cpuiso_noise_class_to_string(enum cpuiso_noise_class cls);
+const char *cpuiso_load_to_string(enum cpuiso_load load);
+int cpuiso_load_from_string(const char *str);
+
 /* ---- what this kernel offers ------------------------------------------- */
 
 enum cpuiso_cap {

@@ -46,6 +46,13 @@ int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
 		    struct cpuiso_cpuset **ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+int ctx_read_max(const struct cpuiso_ctx *ctx, size_t max, char **ret,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int ctx_mkdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int ctx_rmdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

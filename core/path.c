@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -53,7 +54,7 @@ int ctx_exists(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 }
 
-static int read_path(const char *path, char **ret)
+static int read_path(const char *path, size_t max, char **ret)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -71,7 +72,7 @@ static int read_path(const char *path, char **ret)
 		if (len + 1 >= size) {
 			char *nbuf;
 
-			if (size >= READ_MAX)
+			if (size >= max)
 				return -EFBIG;
 			nbuf = realloc(buf, size * 2);
 			if (!nbuf)
@@ -100,7 +101,7 @@ static int vread(const struct cpuiso_ctx *ctx, char **path, char **ret,
 {
 	int r = vpath(ctx, path, fmt, ap);
 
-	return r < 0 ? r : read_path(*path, ret);
+	return r < 0 ? r : read_path(*path, READ_MAX, ret);
 }
 
 /* Whole file, with one trailing newline removed. */
@@ -120,6 +121,49 @@ int ctx_read(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
 	if (len > 0 && (*ret)[len - 1] == '\n')
 		(*ret)[len - 1] = '\0';
 	return 0;
+}
+
+/* Whole file up to @max bytes (a trace can be large), as it is. */
+int ctx_read_max(const struct cpuiso_ctx *ctx, size_t max, char **ret,
+		 const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : read_path(path, max, ret);
+}
+
+/* mkdir and rmdir under the root: tracefs instances */
+int ctx_mkdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	return mkdir(path, 0755) < 0 ? -errno : 0;
+}
+
+int ctx_rmdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	return rmdir(path) < 0 ? -errno : 0;
 }
 
 static int parse_int(const char *s, int *ret)
