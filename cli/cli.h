@@ -32,6 +32,12 @@ int cmd_isolate(struct cli *cli, int argc, char **argv);
 int cmd_release(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_monitor(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
+
+/* plot.c: verify --plot, with cairo (or a message saying it is not built) */
+int plot_check(const char *path);
+int plot_write(const char *path, struct cpuiso_noise *const *res, size_t n,
+	       double threshold);
 
 /* the policy file, under the root */
 #define CPUISO_POLICY_PATH "/etc/cpuiso.conf"

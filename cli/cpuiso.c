@@ -24,6 +24,8 @@ static const struct verb {
 	  "give isolated CPUs back as housekeeping CPUs" },
 	{ "apply", cmd_apply, "[--cpu N]",
 	  "make the machine (or CPU N) match " CPUISO_POLICY_PATH },
+	{ "verify", cmd_verify, "[CPULIST]",
+	  "measure what reaches CPUs, name each source (-d SECS, -J, --plot)" },
 	{ "monitor", cmd_monitor, "",
 	  "follow CPU events and state changes (one line or JSON object each)" },
 };
