@@ -17,6 +17,7 @@
 #if HAVE_CAIRO
 #include <cairo.h>
 #include <cairo-svg.h>
+#include <fontconfig/fontconfig.h>
 #endif
 
 enum fmt { FMT_SVG, FMT_PNG };
@@ -236,6 +237,9 @@ int plot_write(const char *path, struct cpuiso_noise *const *res, size_t n,
 	if (st == CAIRO_STATUS_SUCCESS)
 		st = cairo_surface_status(sf);
 	cairo_surface_destroy(sf);
+	/* give back the font caches: nothing is drawn after this */
+	cairo_debug_reset_static_data();
+	FcFini();
 	if (st != CAIRO_STATUS_SUCCESS) {
 		warnx_("cannot write %s: %s", path, cairo_status_to_string(st));
 		return -EIO;

@@ -55,8 +55,9 @@ static bool is_null_sym(const char *sym)
 	       strcmp(sym, "(null)") == 0 || strcmp(sym, "0000000000000000") == 0;
 }
 
-static int add(struct trace_summary *s, enum attr_kind kind, const char *what,
-	       size_t wlen, int from, double t, unsigned long long ns)
+static int add_task(struct trace_summary *s, enum attr_kind kind,
+		    const char *what, size_t wlen, int from, const char *task,
+		    double t, unsigned long long ns)
 {
 	struct trace_event *ev;
 	size_t i;
@@ -65,7 +66,8 @@ static int add(struct trace_summary *s, enum attr_kind kind, const char *what,
 		struct attr *a = &s->attrs[i];
 
 		if (a->kind == kind && a->from == from &&
-		    strlen(a->what) == wlen && memcmp(a->what, what, wlen) == 0)
+		    strlen(a->what) == wlen && memcmp(a->what, what, wlen) == 0 &&
+		    (!task || strcmp(a->task, task) == 0))
 			break;
 	}
 	if (i == s->n_attrs) {
@@ -76,9 +78,10 @@ static int add(struct trace_summary *s, enum attr_kind kind, const char *what,
 		s->attrs = attrs;
 		attrs[i] = (struct attr) { .kind = kind, .from = from };
 		attrs[i].what = strndup(what, wlen);
-		if (!attrs[i].what)
-			return -ENOMEM;
+		attrs[i].task = task ? strdup(task) : NULL;
 		s->n_attrs++;
+		if (!attrs[i].what || (task && !attrs[i].task))
+			return -ENOMEM;
 	}
 	s->attrs[i].count++;
 	s->attrs[i].ns += ns;
@@ -91,6 +94,12 @@ static int add(struct trace_summary *s, enum attr_kind kind, const char *what,
 	s->events = ev;
 	ev[s->n_events++] = (struct trace_event) { .t = t, .attr = i };
 	return 0;
+}
+
+static int add(struct trace_summary *s, enum attr_kind kind, const char *what,
+	       size_t wlen, int from, double t, unsigned long long ns)
+{
+	return add_task(s, kind, what, wlen, from, NULL, t, ns);
 }
 
 static int add_str(struct trace_summary *s, enum attr_kind kind,
@@ -161,8 +170,8 @@ static int osnoise_event(struct trace_summary *s, enum attr_kind kind,
 
 /* One event on the CPU that ran it (@cpu) or, for IPIs, sent it. */
 static int event(struct trace_summary *s, const struct trace_filter *f,
-		 unsigned int cpu, double t, const char *name, size_t nlen,
-		 const char *fields)
+		 const char *task, unsigned int cpu, double t,
+		 const char *name, size_t nlen, const char *fields)
 {
 	char a[128], b[128], c[128];
 	bool here = cpu == f->cpu;
@@ -220,7 +229,7 @@ static int event(struct trace_summary *s, const struct trace_filter *f,
 		snprintf(a, sizeof(a), "%s", fn + 9);
 		a[strcspn(a, " ")] = '\0';
 		strip_offset(a);
-		return add_str(s, ATTR_WORK, a, -1, t);
+		return add_task(s, ATTR_WORK, a, strlen(a), -1, task, t, 0);
 	}
 	if (IS("timer_expire_entry") || IS("hrtimer_expire_entry")) {
 		if (field(fields, "function", a, sizeof(a)) < 0)
@@ -264,7 +273,8 @@ static int event(struct trace_summary *s, const struct trace_filter *f,
 static int line(struct trace_summary *s, const struct trace_filter *f,
 		const char *ln)
 {
-	const char *p, *br = ln, *name, *colon;
+	const char *p, *br = ln, *name, *colon, *dash;
+	char task[64];
 	unsigned long long lost;
 	unsigned int cpu;
 	double t = 0;
@@ -289,6 +299,17 @@ static int line(struct trace_summary *s, const struct trace_filter *f,
 			break;
 		br++;
 	}
+	/* the task: "kworker/1:2-25452" up to the last '-' */
+	for (p = br; p > ln && p[-1] == ' '; p--)
+		;
+	dash = p;
+	while (dash > ln && dash[-1] != '-')
+		dash--;
+	if (dash > ln)
+		dash--;
+	else
+		dash = p;
+	snprintf(task, sizeof(task), "%.*s", (int)(dash - ln), ln);
 	p = end + 1;
 	/* optional flags, then "123.456789:" */
 	for (tok = 0; tok < 2; tok++) {
@@ -312,13 +333,15 @@ static int line(struct trace_summary *s, const struct trace_filter *f,
 	p = colon + 1;
 	while (*p == ' ')
 		p++;
-	return event(s, f, cpu, t, name, colon - name, p);
+	return event(s, f, task, cpu, t, name, colon - name, p);
 }
 
 void trace_summary_free(struct trace_summary *s)
 {
-	for (size_t i = 0; i < s->n_attrs; i++)
+	for (size_t i = 0; i < s->n_attrs; i++) {
 		free(s->attrs[i].what);
+		free(s->attrs[i].task);
+	}
 	free(s->attrs);
 	free(s->events);
 	*s = (struct trace_summary) { 0 };
@@ -483,7 +506,8 @@ int trace_resolve(struct trace_summary *s, const struct symtab *st)
 			struct attr *a = &s->attrs[i], *b = &s->attrs[j];
 
 			if (a->kind != b->kind || a->from != b->from ||
-			    strcmp(a->what, b->what) != 0) {
+			    strcmp(a->what, b->what) != 0 ||
+			    (a->task && strcmp(a->task, b->task) != 0)) {
 				j++;
 				continue;
 			}
@@ -492,6 +516,7 @@ int trace_resolve(struct trace_summary *s, const struct symtab *st)
 			if (b->max_ns > a->max_ns)
 				a->max_ns = b->max_ns;
 			free(b->what);
+			free(b->task);
 			for (size_t k = 0; k < s->n_events; k++)
 				if (s->events[k].attr == j)
 					s->events[k].attr = i;

@@ -196,9 +196,12 @@ static int by_count(const void *a, const void *b)
 	return strcmp(x->what, y->what);
 }
 
-/* "tick_nohz_handler (5), ..." from the causes of @kind, most first */
+/*
+ * "tick_nohz_handler (5), ..." from the causes of @kind, most first; of
+ * IRQ number @irq's handlers, or of the work items task @task ran.
+ */
 static int cause_of(const struct trace_summary *t, int kind, const char *irq,
-		    char **ret)
+		    const char *task, char **ret)
 {
 	_cleanup_free_ const struct attr **v = NULL;
 	_cleanup_free_ char *out = NULL;
@@ -214,7 +217,8 @@ static int cause_of(const struct trace_summary *t, int kind, const char *irq,
 		if (irq ? a->kind == ATTR_IRQ &&
 			  strncmp(a->what, irq, strlen(irq)) == 0 &&
 			  a->what[strlen(irq)] == ' ' :
-			  (int)a->kind == kind)
+			  (int)a->kind == kind &&
+			  (!task || (a->task && strcmp(a->task, task) == 0)))
 			v[n++] = a;
 	}
 	qsort(v, n, sizeof(*v), by_count);
@@ -329,9 +333,11 @@ static int add_trace(struct cpuiso_ctx *ctx, struct cpuiso_noise *n,
 		int kind = link_kind(s);
 
 		if (s->pub.cls == CPUISO_NOISE_IRQ && is_number(s->name))
-			r = cause_of(&n->trace, -1, s->name, &s->cause);
+			r = cause_of(&n->trace, -1, s->name, NULL, &s->cause);
 		else if (kind >= 0)
-			r = cause_of(&n->trace, kind, NULL, &s->cause);
+			r = cause_of(&n->trace, kind, NULL,
+				     s->pub.cls == CPUISO_NOISE_THREAD ? s->name : NULL,
+				     &s->cause);
 		else
 			r = 0;
 		if (r < 0)

@@ -37,6 +37,7 @@ struct attr {
 	enum attr_kind kind;
 	char *what;
 	int from;			/* IPIs: the sending CPU; else -1 */
+	char *task;			/* work items: the worker that ran it */
 	unsigned long long count;
 	unsigned long long ns;		/* osnoise: the durations' sum */
 	unsigned long long max_ns;	/* osnoise: the longest */
