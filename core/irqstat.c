@@ -12,10 +12,14 @@
 
 #include "irqstat.h"
 
-/* The column of @cpu in the header line, or -ENODEV if it is offline. */
-static int find_column(const char *header, size_t len, unsigned int cpu)
+/*
+ * The column of @cpu in the header line, or -ENODEV if it is offline;
+ * *@ncols: how many there are.
+ */
+static int find_column(const char *header, size_t len, unsigned int cpu,
+		       int *ncols)
 {
-	int col = 0;
+	int col = 0, found = -ENODEV;
 
 	for (size_t i = 0; i < len;) {
 		char *end;
@@ -29,11 +33,12 @@ static int find_column(const char *header, size_t len, unsigned int cpu)
 		if (end == header + i + 3)
 			return -EBADMSG;
 		if (v == cpu)
-			return col;
+			found = col;
 		col++;
 		i = end - header;
 	}
-	return -ENODEV;
+	*ncols = col;
+	return found;
 }
 
 /* The text after the counts, blanks squeezed: "IO-APIC 2-edge timer". */
@@ -55,12 +60,12 @@ int irqstat_parse(const char *text, unsigned int cpu, struct irqstat *out)
 {
 	const char *line = text, *nl;
 	struct irqstat st = { 0 };
-	int col;
+	int col, ncols;
 
 	nl = strchr(line, '\n');
 	if (!nl || text[strlen(text) - 1] != '\n')
 		return -EBADMSG;
-	col = find_column(line, nl - line, cpu);
+	col = find_column(line, nl - line, cpu, &ncols);
 	if (col < 0)
 		return col;
 
@@ -92,6 +97,14 @@ int irqstat_parse(const char *text, unsigned int cpu, struct irqstat *out)
 		}
 		if (i <= col)
 			goto next;	/* a system-wide row */
+		for (; i < ncols; i++) {	/* the other CPUs' */
+			char *end;
+
+			strtoull(p, &end, 10);
+			if (end == p || end > nl)
+				break;
+			p = end;
+		}
 		rows = realloc(st.rows, (st.n + 1) * sizeof(*rows));
 		if (!rows) {
 			irqstat_free(&st);

@@ -397,7 +397,8 @@ int noise_compute(struct cpuiso_ctx *ctx, const struct noise_capture *cap,
 		return r;
 	if (cap->trace && (r = add_trace(ctx, n, cap)) < 0)
 		return r;
-	qsort(n->sources, n->n_sources, sizeof(*n->sources), by_source_count);
+	if (n->n_sources)
+		qsort(n->sources, n->n_sources, sizeof(*n->sources), by_source_count);
 	for (size_t i = 0; i < n->n_sources; i++) {
 		struct source *s = &n->sources[i];
 
