@@ -42,8 +42,9 @@ cp "$mb/cpuiso.ko" "$stage/lib/modules/$release/extra/"
 touch "$stage/lib/modules/$release/"{modules.order,modules.builtin,modules.builtin.modinfo}
 depmod -b "$stage" "$release"
 
-gcc -static -O2 -Wall -Wextra -Werror -I"$top/core" \
-	"$top/tests/vm/noise.c" "$top/core/irqstat.c" -o "$stage/usr/bin/noise" -lpthread
+gcc -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/core" \
+	"$top/tests/vm/noise.c" "$top/core/"{measure,attribute,tracefs,irqstat,context,path,cpuset}.c \
+	-o "$stage/usr/bin/noise" -lpthread
 
 cp /bin/busybox "$stage/bin/busybox"
 for app in $("$stage/bin/busybox" --list-full); do
