@@ -196,12 +196,77 @@ run compat-apply 0 --sysroot "$s" apply -n &&
 run monitor-sysroot 2 --sysroot "$w" monitor &&
 	check "monitor refuses --sysroot" grep -q 'does not apply' "$out/monitor-sysroot.err"
 
+# verify: counts between two reads of the tree's /proc files
+v=$out/verify
+cp -r "$trees/guest-bootiso" "$v"
+run verify-quiet 0 --sysroot "$v" verify -d 0.2 --load none &&
+	check "verify: the isolated CPUs by default, quiet when nothing moves" \
+		sh -c "grep -Eq '^ +2 quiet' '$out/verify-quiet.out' &&
+		       grep -Eq '^ +3 quiet' '$out/verify-quiet.out' &&
+		       ! grep -Eq '^ +[01] ' '$out/verify-quiet.out'"
+check "verify: no progress when stderr is not a terminal" \
+	sh -c "! grep -q 'measur' '$out/verify-quiet.err'"
+if command -v script >/dev/null; then
+	script -qec "'$cpuiso' --sysroot '$v' verify 2 -d 0.3 --load none" /dev/null \
+		>"$out/verify-tty.out" 2>&1 </dev/null
+	check "verify: a progress line with the time left on a terminal" \
+		grep -q 'measuring CPU 2, 1 s left' "$out/verify-tty.out"
+	script -qec "'$cpuiso' --sysroot '$v' verify 2 -d 0.3 --load none -J" /dev/null \
+		>"$out/verify-tty-json.out" 2>&1 </dev/null
+	check "verify: no progress with -J, even on a terminal" \
+		sh -c "! grep -q 'measur' '$out/verify-tty-json.out'"
+fi
+# a CPU disturbed during its window: its local timer, named, exit 1
+( sleep 0.2
+  sed 's/^\( *LOC: *[0-9]* *[0-9]* *\)\([0-9]*\)/\1 99\2/' "$v/proc/interrupts" >"$v/proc/interrupts.new"
+  mv "$v/proc/interrupts.new" "$v/proc/interrupts" ) &
+run verify-disturbed 1 --sysroot "$v" verify 2 -d 0.8 --load none -J
+wait
+check "verify -J: the schema, and the disturbed CPU's source" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d) == {"threshold", "load", "cpus"}, d.keys()
+assert d["threshold"] == 5 and d["load"] == "none"
+(c,) = d["cpus"]
+assert set(c) == {"cpu", "verdict", "seconds", "per-s", "counts", "traced",
+                  "note", "osnoise", "load", "sources"}, c.keys()
+assert c["cpu"] == 2 and c["verdict"] == "disturbed", c
+assert set(c["counts"]) == {"irq", "softirq", "thread", "nmi"}
+assert c["traced"] is False and "tracefs" in c["note"]
+assert c["osnoise"] is None and c["load"] is None
+(s,) = c["sources"]
+assert s == {"class": "irq", "name": "LOC", "desc": "Local timer interrupts",
+             "count": s["count"], "cause": None} and s["count"] >= 99000, s
+assert c["counts"]["irq"] == s["count"] and c["per-s"] > 5
+' "$out/verify-disturbed.out"
+run verify-threshold 0 --sysroot "$v" verify 2 -d 0 --load none --threshold 0 &&
+	check "verify --threshold 0: nothing moved, quiet" grep -Eq '^ +2 quiet' "$out/verify-threshold.out"
+run verify-none 1 --sysroot "$trees/build-host" verify -d 0 --load none &&
+	check "verify: no isolated CPU and none named" \
+		grep -q 'no CPU is isolated here; name the CPUs to verify' "$out/verify-none.err"
+run verify-badload 2 --sysroot "$v" verify --load idle &&
+	check "verify --load idle is a usage error" grep -q "invalid load 'idle'" "$out/verify-badload.err"
+run verify-baddur 2 --sysroot "$v" verify -d soon &&
+	check "verify -d soon is a usage error" grep -q "invalid duration 'soon'" "$out/verify-baddur.err"
+run verify-badplot 2 --sysroot "$v" verify --plot noise.txt &&
+	check "verify --plot needs .svg or .png" grep -q 'must end in .svg or .png' "$out/verify-badplot.err"
+run verify-badlist 2 --sysroot "$v" verify 9 &&
+	check "verify 9: a CPU the machine does not have" grep -q 'CPU 9 does not exist' "$out/verify-badlist.err"
+if grep -q 'HAVE_CAIRO 1' "$(dirname "$cpuiso")/../config.h" 2>/dev/null; then
+	run verify-plot 0 --sysroot "$v" verify -d 0 --load none --plot "$out/noise.svg" &&
+		check "verify --plot draws an SVG" grep -q '<svg' "$out/noise.svg"
+	run verify-png 0 --sysroot "$v" verify -d 0 --load none --plot "$out/noise.png" &&
+		check "verify --plot draws a PNG" sh -c "head -c 8 '$out/noise.png' | grep -q PNG"
+fi
+
 # bash completion offers the verbs, then each verb's options
 comp=$here/../../cli/cpuiso.bash-completion
 check "completion: verbs" bash -c ". '$comp'; COMP_WORDS=(cpuiso is); COMP_CWORD=1; _cpuiso
 	[ \"\${COMPREPLY[*]}\" = isolate ]"
 check "completion: apply options" bash -c ". '$comp'; COMP_WORDS=(cpuiso apply --c); COMP_CWORD=2; _cpuiso
 	[ \"\${COMPREPLY[*]}\" = '--cpu --config' ]"
+check "completion: verify options" bash -c ". '$comp'; COMP_WORDS=(cpuiso verify --l); COMP_CWORD=2; _cpuiso
+	[ \"\${COMPREPLY[*]}\" = --load ]"
 check "completion: isolate options" bash -c ". '$comp'; COMP_WORDS=(cpuiso isolate --f); COMP_CWORD=2; _cpuiso
 	[ \"\${COMPREPLY[*]}\" = --force ]"
 
