@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <libsmartcols.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,35 +34,52 @@ struct verify_opts {
 	unsigned int flags;
 	const char *plot;
 	bool progress;
+	sigset_t stop;		/* blocked, waited for */
 };
 
-static void sleep_for(double secs)
+/*
+ * The signals that end cpuiso early are blocked while it measures and
+ * waited for here instead, so that a ^C closes the window (tracefs put
+ * back, spinner stopped) before cpuiso exits.  Returns the signal, or 0.
+ */
+static int sleep_for(const sigset_t *stop, double secs)
 {
 	struct timespec ts = {
 		.tv_sec = (time_t)secs,
 		.tv_nsec = (long)((secs - floor(secs)) * 1e9),
 	};
+	int sig;
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	do
+		sig = sigtimedwait(stop, NULL, &ts);
+	while (sig < 0 && errno == EINTR);
+	return sig < 0 ? 0 : sig;
 }
 
 /* Wait out the window; on a terminal, one line per CPU with time left. */
-static void wait_window(unsigned int cpu, const struct verify_opts *o)
+static int wait_window(unsigned int cpu, const struct verify_opts *o)
 {
 	for (double left = o->seconds; left > 0;) {
 		double step = left < 1 ? left : 1;
+		int sig;
 
 		if (o->progress) {
 			fprintf(stderr, "\rcpuiso: measuring CPU %u, %.0f s left ",
 				cpu, ceil(left));
 			fflush(stderr);
 		}
-		sleep_for(step);
+		sig = sleep_for(&o->stop, step);
+		if (sig) {
+			if (o->progress)
+				fputc('\n', stderr);
+			warnx_("%s: stopped measuring CPU %u", strsignal(sig), cpu);
+			return -EINTR;
+		}
 		left -= step;
 	}
 	if (o->progress)
 		fprintf(stderr, "\rcpuiso: measured CPU %u             \n", cpu);
+	return 0;
 }
 
 static int measure_one(struct cli *cli, unsigned int cpu,
@@ -75,7 +93,10 @@ static int measure_one(struct cli *cli, unsigned int cpu,
 		warnx_("cannot measure CPU %u: %s", cpu, strerror(-r));
 		return r;
 	}
-	wait_window(cpu, o);
+	if (wait_window(cpu, o) < 0) {
+		cpuiso_measure_stop(m, NULL);
+		return -EINTR;
+	}
 	r = cpuiso_measure_stop(m, ret);
 	if (r < 0)
 		warnx_("cannot measure CPU %u: %s", cpu, strerror(-r));
@@ -424,6 +445,12 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	if (o.plot && plot_check(o.plot) < 0)
 		return EXIT_USAGE;
 	o.progress = !cli->json && isatty(STDERR_FILENO);
+	sigemptyset(&o.stop);
+	sigaddset(&o.stop, SIGINT);
+	sigaddset(&o.stop, SIGTERM);
+	sigaddset(&o.stop, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &o.stop, NULL) < 0)
+		return EXIT_FAIL;
 
 	if (read_system(cli, &sys) < 0)
 		return EXIT_FAIL;

@@ -239,6 +239,14 @@ assert s == {"class": "irq", "name": "LOC", "desc": "Local timer interrupts",
              "count": s["count"], "cause": None} and s["count"] >= 99000, s
 assert c["counts"]["irq"] == s["count"] and c["per-s"] > 5
 ' "$out/verify-disturbed.out"
+"$cpuiso" --sysroot "$v" verify 2 -d 20 --load none >/dev/null 2>"$out/verify-term.err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+check "verify: SIGTERM closes the window and exits 1" \
+	sh -c "[ $rc = 1 ] && grep -q 'stopped measuring CPU 2' '$out/verify-term.err'"
 run verify-threshold 0 --sysroot "$v" verify 2 -d 0 --load none --threshold 0 &&
 	check "verify --threshold 0: nothing moved, quiet" grep -Eq '^ +2 quiet' "$out/verify-threshold.out"
 run verify-none 1 --sysroot "$trees/build-host" verify -d 0 --load none &&
