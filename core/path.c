@@ -137,33 +137,44 @@ int ctx_read_max(const struct cpuiso_ctx *ctx, size_t max, char **ret,
 	return r < 0 ? r : read_path(path, max, ret);
 }
 
+/* @op on the path under the root: 0 or its errno, negated */
+static int vpath_op(const struct cpuiso_ctx *ctx, int (*op)(const char *),
+		    const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = vpath(ctx, &path, fmt, ap);
+
+	if (r < 0)
+		return r;
+	return op(path) < 0 ? -errno : 0;
+}
+
+static int mkdir_0755(const char *path)
+{
+	return mkdir(path, 0755);
+}
+
 /* mkdir and rmdir under the root: tracefs instances */
 int ctx_mkdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 {
-	_cleanup_free_ char *path = NULL;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vpath(ctx, &path, fmt, ap);
+	r = vpath_op(ctx, mkdir_0755, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	return mkdir(path, 0755) < 0 ? -errno : 0;
+	return r;
 }
 
 int ctx_rmdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 {
-	_cleanup_free_ char *path = NULL;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vpath(ctx, &path, fmt, ap);
+	r = vpath_op(ctx, rmdir, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	return rmdir(path) < 0 ? -errno : 0;
+	return r;
 }
 
 static int parse_int(const char *s, int *ret)
