@@ -40,6 +40,8 @@ int ctx_exists(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int ctx_read(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int ctx_read_raw(const struct cpuiso_ctx *ctx, char **ret, size_t *len,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int ctx_read_int(const struct cpuiso_ctx *ctx, int *ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
@@ -56,15 +58,60 @@ int ctx_rmdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* cpuset.c: hex masks as the kernel prints them ("0000000f,ffffffff") */
+int cpuset_parse_hex(const char *s, unsigned int nbits, struct cpuiso_cpuset **ret);
+int cpuset_format_hex(const struct cpuiso_cpuset *set, unsigned int width,
+		      char **ret);
+
 /* module.c */
 struct kmod_ctx;
 struct kmod_module;
 int module_find(struct cpuiso_ctx *ctx, char **release,
 		struct kmod_ctx **kctx_ret, struct kmod_module **ret);
 
-/* plan.c */
+/* plan_build(): per CPU only, no request-wide housekeeping check */
+#define PLAN_NO_HOUSEKEEPING (1u << 16)
+
+/* plan.c: the one validation of a request, for both backends */
+int plan_build(const struct cpuiso_system *sys,
+	       const struct cpuiso_cpuset *compat,
+	       const struct cpuiso_cpuset *iso, const struct cpuiso_cpuset *rel,
+	       unsigned int flags, struct cpuiso_plan **ret, char **why);
+int plan_set_state(struct cpuiso_ctx *ctx, unsigned int cpu,
+		   enum cpuiso_state state);
 int plan_undo_step(struct cpuiso_ctx *ctx, const struct cpuiso_step *s);
 
+/* change.c: one CPU's part of a change result */
+struct change_prop {
+	enum cpuiso_achieved achieved;
+	char *detail;		/* the boot parameter, or why not */
+};
+
+struct cpuiso_change_cpu {
+	unsigned int id;
+	enum cpuiso_state from, to;
+	enum cpuiso_outcome outcome;
+	int error;
+	char *message;
+	struct change_prop props[_CPUISO_PROP_MAX];
+};
+
+int change_cpu_set_prop(struct cpuiso_change_cpu *c, enum cpuiso_property prop,
+			enum cpuiso_achieved achieved, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* compat.c */
+int compat_apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+		 const struct cpuiso_cpuset *cpus, bool isolate, bool *rolled_back,
+		 unsigned int *moved);
+int compat_recorded_cpus(struct cpuiso_ctx *ctx, unsigned int nbits,
+			 struct cpuiso_cpuset **ret);
+int compat_cpu_properties(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+			  struct cpuiso_change_cpu *c, bool read_back);
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_system *, cpuiso_system_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_plan *, cpuiso_plan_free)
 
 #endif

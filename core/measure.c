@@ -71,7 +71,8 @@ struct source {
 struct cpuiso_noise {
 	unsigned int cpu;
 	double seconds;
-	size_t n_sources;
+	size_t n_rows;			/* every /proc row, every task */
+	size_t n_sources;		/* those with a count: the first ones */
 	struct source *sources;
 	unsigned long long count[_CPUISO_NOISE_CLASS_MAX];
 	bool traced;
@@ -89,7 +90,7 @@ CPUISO_EXPORT void cpuiso_noise_free(struct cpuiso_noise *n)
 {
 	if (!n)
 		return;
-	for (size_t i = 0; i < n->n_sources; i++) {
+	for (size_t i = 0; i < n->n_rows; i++) {
 		free(n->sources[i].name);
 		free(n->sources[i].desc);
 		free(n->sources[i].cause);
@@ -107,16 +108,16 @@ static int add_source(struct cpuiso_noise *n, enum cpuiso_noise_class cls,
 		      const char *name, const char *desc,
 		      unsigned long long count)
 {
-	struct source *s = realloc(n->sources, (n->n_sources + 1) * sizeof(*s));
+	struct source *s = realloc(n->sources, (n->n_rows + 1) * sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
 	n->sources = s;
-	s += n->n_sources;
+	s += n->n_rows;
 	*s = (struct source) { 0 };
 	s->name = strdup(name);
 	s->desc = strdup(desc);
-	n->n_sources++;
+	n->n_rows++;
 	if (!s->name || !s->desc)
 		return -ENOMEM;
 	s->pub.cls = cls;
@@ -154,7 +155,8 @@ static int add_counts(struct cpuiso_ctx *ctx, struct cpuiso_noise *n,
 			    b.rows[i].count);
 			return r;
 		}
-		if (d && (r = add_source(n, cls, b.rows[i].name, b.rows[i].desc, d)) < 0)
+		/* kept at 0 too: a row that is there is a measurement */
+		if ((r = add_source(n, cls, b.rows[i].name, b.rows[i].desc, d)) < 0)
 			return r;
 	}
 	return 0;
@@ -328,7 +330,7 @@ static int add_trace(struct cpuiso_ctx *ctx, struct cpuiso_noise *n,
 	if (n->have_osnoise && n->seconds > 0)
 		n->osnoise.available_pct = 100.0 *
 			(1.0 - n->osnoise.total_ns / (n->seconds * 1e9));
-	for (size_t i = 0; i < n->n_sources; i++) {
+	for (size_t i = 0; i < n->n_rows; i++) {
 		struct source *s = &n->sources[i];
 		int kind = link_kind(s);
 
@@ -397,9 +399,12 @@ int noise_compute(struct cpuiso_ctx *ctx, const struct noise_capture *cap,
 		return r;
 	if (cap->trace && (r = add_trace(ctx, n, cap)) < 0)
 		return r;
-	if (n->n_sources)
-		qsort(n->sources, n->n_sources, sizeof(*n->sources), by_source_count);
-	for (size_t i = 0; i < n->n_sources; i++) {
+	if (n->n_rows)
+		qsort(n->sources, n->n_rows, sizeof(*n->sources), by_source_count);
+	n->n_sources = n->n_rows;
+	while (n->n_sources > 0 && n->sources[n->n_sources - 1].pub.count == 0)
+		n->n_sources--;
+	for (size_t i = 0; i < n->n_rows; i++) {
 		struct source *s = &n->sources[i];
 
 		s->pub.name = s->name;
@@ -680,6 +685,20 @@ CPUISO_EXPORT const struct cpuiso_noise_source *
 cpuiso_noise_get_source(const struct cpuiso_noise *n, size_t i)
 {
 	return i < n->n_sources ? &n->sources[i].pub : NULL;
+}
+
+CPUISO_EXPORT int cpuiso_noise_get_row(const struct cpuiso_noise *n,
+				       enum cpuiso_noise_class cls,
+				       const char *name,
+				       unsigned long long *count)
+{
+	for (size_t i = 0; i < n->n_rows; i++)
+		if (n->sources[i].pub.cls == cls &&
+		    strcmp(n->sources[i].name, name) == 0) {
+			*count = n->sources[i].pub.count;
+			return 0;
+		}
+	return -ENOENT;
 }
 
 CPUISO_EXPORT unsigned long long

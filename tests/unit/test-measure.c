@@ -118,6 +118,18 @@ static void test_recorded_counts(void **state)
 	assert_false(cpuiso_noise_is_traced(n, &note));
 	assert_null(note);
 	assert_int_equal(cpuiso_noise_get_count(n, CPUISO_NOISE_THREAD), 0);
+	/* a row that stayed at 0 is there; one the kernel lacks is not */
+	{
+		unsigned long long c = 99;
+
+		assert_null(find(n, CPUISO_NOISE_IRQ, "NMI"));
+		assert_int_equal(cpuiso_noise_get_row(n, CPUISO_NOISE_IRQ, "NMI", &c), 0);
+		assert_int_equal(c, 0);
+		assert_int_equal(cpuiso_noise_get_row(n, CPUISO_NOISE_IRQ, "LOC", &c), 0);
+		assert_int_equal(c, 320);
+		assert_int_equal(cpuiso_noise_get_row(n, CPUISO_NOISE_IRQ, "NOPE", &c), -ENOENT);
+		assert_int_equal(cpuiso_noise_get_row(n, CPUISO_NOISE_SOFTIRQ, "LOC", &c), -ENOENT);
+	}
 	/* sorted by count */
 	for (size_t i = 1; i < cpuiso_noise_nr_sources(n); i++)
 		assert_true(cpuiso_noise_get_source(n, i - 1)->count >=

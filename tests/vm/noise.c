@@ -45,15 +45,13 @@ static void report(const char *prefix, const struct cpuiso_noise *n,
 static void rate(const char *key, const struct cpuiso_noise *n,
 		 enum cpuiso_noise_class cls, const char *name, double secs)
 {
-	unsigned long long count = 0;
+	unsigned long long count;
 
-	for (size_t i = 0; i < cpuiso_noise_nr_sources(n); i++) {
-		const struct cpuiso_noise_source *s = cpuiso_noise_get_source(n, i);
-
-		if (s->cls == cls && strcmp(s->name, name) == 0)
-			count = s->count;
-	}
-	printf("%s=%.2f\n", key, count / secs);
+	/* a row that is not there is no measurement, never a rate of 0 */
+	if (cpuiso_noise_get_row(n, cls, name, &count) < 0)
+		printf("%s=missing\n", key);
+	else
+		printf("%s=%.2f\n", key, count / secs);
 }
 
 int main(int argc, char **argv)
