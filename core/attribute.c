@@ -108,30 +108,6 @@ static int add_str(struct trace_summary *s, enum attr_kind kind,
 	return add(s, kind, what, strlen(what), from, t, 0);
 }
 
-/* Is @cpu set in the kernel's hex mask "00000000,00000004"? */
-static bool hexmask_has(const char *mask, unsigned int cpu)
-{
-	unsigned int digit = 0;
-
-	for (const char *p = mask + strlen(mask); p > mask; p--) {
-		char c = p[-1];
-		unsigned int v;
-
-		if (c == ',')
-			continue;
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return false;
-		if (digit == cpu / 4)
-			return v & (1u << (cpu % 4));
-		digit++;
-	}
-	return false;
-}
-
 /* "local_timer:236 start 123.456 duration 4000 ns" and the like */
 static int osnoise_event(struct trace_summary *s, enum attr_kind kind,
 			 const char *fields, const struct trace_filter *f,
@@ -173,7 +149,8 @@ static int event(struct trace_summary *s, const struct trace_filter *f,
 		 const char *task, unsigned int cpu, double t,
 		 const char *name, size_t nlen, const char *fields)
 {
-	char a[128], b[128], c[128];
+	/* a: up to a hex mask of CPUISO_MAX_CPUS bits with its commas */
+	char a[CPUISO_MAX_CPUS / 4 + CPUISO_MAX_CPUS / 32 + 1], b[128], c[128];
 	bool here = cpu == f->cpu;
 
 #define IS(str) (nlen == strlen(str) && memcmp(name, str, nlen) == 0)
@@ -187,9 +164,12 @@ static int event(struct trace_summary *s, const struct trace_filter *f,
 			if (strtoul(a, NULL, 10) != f->cpu)
 				return 0;
 		} else {
-			if (field(fields, "cpumask", a, sizeof(a)) < 0)
+			_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *mask = NULL;
+
+			if (field(fields, "cpumask", a, sizeof(a)) < 0 ||
+			    cpuset_parse_hex(a, CPUISO_MAX_CPUS, &mask) < 0)
 				return -EBADMSG;
-			if (!hexmask_has(a, f->cpu))
+			if (!cpuiso_cpuset_test(mask, f->cpu))
 				return 0;
 		}
 		strip_offset(b);

@@ -323,6 +323,9 @@ static void test_garbled(void **state)
 				     &f, &sum, &bad), -EBADMSG);
 	assert_int_equal(trace_parse("   a-1 [000] 5.0: ipi_send_cpu: cpu=1\n",
 				     &f, &sum, &bad), -EBADMSG);
+	assert_int_equal(trace_parse("   a-1 [000] 5.0: ipi_send_cpumask: cpumask=zz "
+				     "callsite=f+0x1/0x2 callback=0x0\n",
+				     &f, &sum, &bad), -EBADMSG);
 	cap = capture(s, "   a-1 [001] x.y: softirq_entry: vec=1 [action=TIMER\n");
 	assert_int_equal(noise_compute(s->ctx, &cap, &n), -EBADMSG);
 	assert_null(n);
