@@ -346,12 +346,38 @@ static void usage(FILE *out)
 	      "Options:\n"
 	      " -d, --duration SECS     window per CPU (default 10)\n"
 	      "     --threshold N       interruptions per second a quiet CPU\n"
-	      "                         takes at most (default 5)\n"
+	      "                         takes at most (default: the policy's\n"
+	      "                         noise-threshold, else 5)\n"
 	      "     --load spin|none    spin in user space on the CPU (default),\n"
 	      "                         or observe it as it is\n"
 	      "     --no-trace          counts only, leave tracefs alone\n"
 	      "     --plot FILE         draw the timeline (.svg or .png)\n"
 	      " -J, --json              JSON output\n", out);
+}
+
+/*
+ * The threshold when none is given: the policy's noise-threshold if the
+ * policy file sets one, else the default.  A policy that does not parse
+ * is an error, as for apply; no policy file is none.
+ */
+static int policy_threshold(struct cli *cli, const struct cpuiso_system *sys,
+			    double *threshold)
+{
+	_cleanup_(cpuiso_policy_freep) struct cpuiso_policy *pol = NULL;
+	_cleanup_free_ char *why = NULL;
+	int r;
+
+	r = cpuiso_policy_load(cli->ctx, CPUISO_POLICY_PATH,
+			       cpuiso_system_nr_cpus(sys), &pol, &why);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		warnx_("%s", why ? why : strerror(-r));
+		return r;
+	}
+	if (cpuiso_policy_get_noise_threshold(pol) >= 0)
+		*threshold = cpuiso_policy_get_noise_threshold(pol);
+	return 0;
 }
 
 /* The CPUs to measure: the list given, or the isolated ones. */
@@ -400,6 +426,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		.threshold = DEFAULT_THRESHOLD,
 		.load = CPUISO_LOAD_SPIN,
 	};
+	bool threshold_given = false;
 	size_t n = 0;
 	int c, cpu, r, rc = EXIT_OK;
 
@@ -413,6 +440,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		case OPT_THRESHOLD:
 			if (parse_number(optarg, "threshold", 0, 1e9, &o.threshold) < 0)
 				return EXIT_USAGE;
+			threshold_given = true;
 			break;
 		case OPT_LOAD:
 			r = cpuiso_load_from_string(optarg);
@@ -454,6 +482,9 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 
 	if (read_system(cli, &sys) < 0)
 		return EXIT_FAIL;
+	r = threshold_given ? 0 : policy_threshold(cli, sys, &o.threshold);
+	if (r < 0)
+		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	r = pick_cpus(sys, optind < argc ? argv[optind] : NULL, &cpus);
 	if (r < 0)
 		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;

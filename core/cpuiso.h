@@ -185,6 +185,7 @@ void cpuiso_policy_free(struct cpuiso_policy *pol);
 const struct cpuiso_cpuset *cpuiso_policy_get_isolated(const struct cpuiso_policy *pol);
 enum cpuiso_smt cpuiso_policy_get_smt(const struct cpuiso_policy *pol);
 bool cpuiso_policy_node_housekeeping(const struct cpuiso_policy *pol);
+double cpuiso_policy_get_noise_threshold(const struct cpuiso_policy *pol);
 const char *cpuiso_smt_to_string(enum cpuiso_smt smt);
 int cpuiso_policy_wanted(const struct cpuiso_system *sys,
 			 const struct cpuiso_policy *pol,

@@ -409,6 +409,19 @@ check "verify: SIGTERM closes the window and exits 1" \
 	sh -c "[ $rc = 1 ] && grep -q 'stopped measuring CPU 2' '$out/verify-term.err'"
 run verify-threshold 0 --sysroot "$v" verify 2 -d 0 --load none --threshold 0 &&
 	check "verify --threshold 0: nothing moved, quiet" grep -Eq '^ +2 quiet' "$out/verify-threshold.out"
+mkdir -p "$v/etc"
+echo 'noise-threshold = 7.5' >"$v/etc/cpuiso.conf"
+run verify-policy 0 --sysroot "$v" verify 2 -d 0 --load none -J &&
+	check "verify: the policy's noise-threshold when none is given" python3 -c '
+import json, sys; assert json.load(open(sys.argv[1]))["threshold"] == 7.5' "$out/verify-policy.out"
+run verify-option 0 --sysroot "$v" verify 2 -d 0 --load none -J --threshold 3 &&
+	check "verify: --threshold wins over the policy" python3 -c '
+import json, sys; assert json.load(open(sys.argv[1]))["threshold"] == 3' "$out/verify-option.out"
+echo 'noise-threshold = lots' >"$v/etc/cpuiso.conf"
+run verify-badpolicy 2 --sysroot "$v" verify 2 -d 0 --load none &&
+	check "verify: a bad policy names file and line" \
+		grep -q "cpuiso.conf:1: noise-threshold: 'lots' is not a number" "$out/verify-badpolicy.err"
+rm -r "$v/etc"
 run verify-none 1 --sysroot "$trees/build-host" verify -d 0 --load none &&
 	check "verify: no isolated CPU and none named" \
 		grep -q 'no CPU is isolated here; name the CPUs to verify' "$out/verify-none.err"
