@@ -11,9 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "compat.h"
 #include "internal.h"
 #include "irqstat.h"
 #include "measure.h"
@@ -417,10 +423,11 @@ int noise_compute(struct cpuiso_ctx *ctx, const struct noise_capture *cap,
 
 /* ---- the window --------------------------------------------------------- */
 
+/* Shared with the spinner, a thread or a child process (MAP_SHARED) */
 struct spinner {
-	pthread_t thread;
-	atomic_int running;
+	atomic_int running;		/* 1 spinning, -1 could not start */
 	atomic_int stop;
+	int error;			/* why it could not start */
 	struct cpuiso_load_stats stats;
 };
 
@@ -429,6 +436,8 @@ struct cpuiso_measure {
 	unsigned int cpu;
 	enum cpuiso_load load;
 	struct spinner *spin;
+	pthread_t thread;		/* the spinner, when it is a thread */
+	pid_t pid;			/* or a child, when it is one */
 	struct tracefs *trace;
 	char *note;
 	bool moved;
@@ -442,14 +451,13 @@ static double tv(const struct timeval *t)
 	return t->tv_sec + t->tv_usec / 1e6;
 }
 
-static void *spin(void *arg)
+static void spin(struct spinner *s, int who)
 {
-	struct spinner *s = arg;
 	struct rusage r0, r1;
 	volatile unsigned long spins = 0;
 	double t0;
 
-	getrusage(RUSAGE_THREAD, &r0);
+	getrusage(who, &r0);
 	t0 = now();
 	atomic_store(&s->running, 1);
 	/* no system call from here to the end of the window */
@@ -457,42 +465,113 @@ static void *spin(void *arg)
 		for (int i = 0; i < 100000; i++)
 			spins++;
 	s->stats.wall = now() - t0;
-	getrusage(RUSAGE_THREAD, &r1);
+	getrusage(who, &r1);
 	s->stats.ran_on = sched_getcpu();
 	s->stats.utime = tv(&r1.ru_utime) - tv(&r0.ru_utime);
 	s->stats.stime = tv(&r1.ru_stime) - tv(&r0.ru_stime);
+}
+
+static void *spin_thread(void *arg)
+{
+	spin(arg, RUSAGE_THREAD);
 	return NULL;
+}
+
+/*
+ * A CPU the caller may not use: on a kernel without cpuN/state, the
+ * compat backend's isolated CPUs belong to the cpuset partition
+ * cpuiso.isolated, and only its tasks run there.  The spinner is then a
+ * child that joins the partition (@procs: its cgroup.procs) and pins
+ * itself; between fork and _exit it makes system calls only.
+ */
+static int spin_child(struct cpuiso_measure *m, const char *procs)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct spinner *s = m->spin;
+		char buf[32];
+		cpu_set_t set;
+		int fd, n;
+
+		prctl(PR_SET_NAME, LOAD_COMM);
+		n = snprintf(buf, sizeof(buf), "%d", (int)getpid());
+		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, buf, n) != n)
+			goto fail;
+		close(fd);
+		CPU_ZERO(&set);
+		CPU_SET(m->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			goto fail;
+		spin(s, RUSAGE_SELF);
+		_exit(0);
+fail:
+		s->error = errno;
+		atomic_store(&s->running, -1);
+		_exit(1);
+	}
+	m->pid = pid;
+	return 0;
 }
 
 static int spinner_start(struct cpuiso_measure *m)
 {
 	struct timespec pause = { 0, 1000 * 1000 };
+	_cleanup_free_ char *procs = NULL;
 	pthread_attr_t attr;
 	cpu_set_t set;
 	int r;
 
-	m->spin = calloc(1, sizeof(*m->spin));
-	if (!m->spin)
-		return -ENOMEM;
-	CPU_ZERO(&set);
-	CPU_SET(m->cpu, &set);
-	r = pthread_attr_init(&attr);
-	if (r)
-		return -r;
-	r = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-	if (!r)
-		r = pthread_create(&m->spin->thread, &attr, spin, m->spin);
-	pthread_attr_destroy(&attr);
-	if (r) {
-		err(m->ctx, "cannot start a spinner on CPU %u: %s", m->cpu,
-		    strerror(r));
-		free(m->spin);
+	m->spin = mmap(NULL, sizeof(*m->spin), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m->spin == MAP_FAILED) {
 		m->spin = NULL;
-		return -r;
+		return -ENOMEM;
 	}
-	pthread_setname_np(m->spin->thread, LOAD_COMM);
-	while (!atomic_load(&m->spin->running))
+	if (!CPU_ISSET(m->cpu, &m->affinity) &&
+	    ctx_exists(m->ctx, PARTITION "/cgroup.procs") > 0) {
+		r = ctx_path(m->ctx, &procs, PARTITION "/cgroup.procs");
+		if (r >= 0)
+			r = spin_child(m, procs);
+	} else {
+		CPU_ZERO(&set);
+		CPU_SET(m->cpu, &set);
+		r = -pthread_attr_init(&attr);
+		if (r == 0) {
+			r = -pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+			if (r == 0)
+				r = -pthread_create(&m->thread, &attr, spin_thread, m->spin);
+			pthread_attr_destroy(&attr);
+		}
+		if (r == 0)
+			pthread_setname_np(m->thread, LOAD_COMM);
+	}
+	if (r < 0) {
+		err(m->ctx, "cannot start a spinner on CPU %u: %s", m->cpu,
+		    strerror(-r));
+		munmap(m->spin, sizeof(*m->spin));
+		m->spin = NULL;
+		return r;
+	}
+	while (!atomic_load(&m->spin->running)) {
+		/* a child killed before it could say so */
+		if (m->pid > 0 && waitpid(m->pid, NULL, WNOHANG) == m->pid) {
+			m->pid = 0;
+			m->spin->error = ECHILD;
+			atomic_store(&m->spin->running, -1);
+			break;
+		}
 		nanosleep(&pause, NULL);
+	}
+	if (atomic_load(&m->spin->running) < 0) {
+		r = -m->spin->error;
+		err(m->ctx, "cannot start a spinner on CPU %u in %s: %s", m->cpu,
+		    PARTITION, strerror(-r));
+		return r;
+	}
 	pause.tv_nsec = SETTLE_NS;
 	nanosleep(&pause, NULL);
 	return 0;
@@ -500,10 +579,13 @@ static int spinner_start(struct cpuiso_measure *m)
 
 static void spinner_stop(struct cpuiso_measure *m)
 {
-	if (!m->spin)
+	if (!m->spin || atomic_load(&m->spin->stop))
 		return;
 	atomic_store(&m->spin->stop, 1);
-	pthread_join(m->spin->thread, NULL);
+	if (m->pid > 0)
+		(void)waitpid(m->pid, NULL, 0);
+	else if (atomic_load(&m->spin->running) > 0)
+		pthread_join(m->thread, NULL);
 }
 
 /* The caller reads the counters from another CPU than the one measured. */
@@ -537,7 +619,8 @@ static void measure_free(struct cpuiso_measure *m)
 	tracefs_close(m->trace);
 	if (m->moved)
 		(void)sched_setaffinity(0, sizeof(m->affinity), &m->affinity);
-	free(m->spin);
+	if (m->spin)
+		munmap(m->spin, sizeof(*m->spin));
 	free(m->note);
 	free(m->irq0);
 	free(m->soft0);

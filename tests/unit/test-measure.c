@@ -542,6 +542,57 @@ static void test_spinner(void **state)
 	tree_free(TAKE_PTR(root));
 }
 
+/*
+ * A CPU the caller may not run on (a compat partition's): the spinner is
+ * a child that joins the partition's cgroup.procs (a plain file here)
+ * and pins itself there.
+ */
+static void test_spinner_partition(void **state)
+{
+	_cleanup_free_ char *root = NULL, *procs = NULL;
+	struct cpuiso_ctx *ctx;
+	struct cpuiso_measure *m;
+	struct cpuiso_noise *n;
+	struct cpuiso_load_stats ls;
+	cpu_set_t all, one;
+	char path[512];
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	if (!CPU_ISSET(0, &all) || !CPU_ISSET(1, &all))
+		skip();
+	root = tree_new_machine(2);
+	tree_write(root, "/proc/interrupts", irq_a);
+	tree_write(root, "/proc/softirqs", soft_a);
+	tree_write(root, "/sys/fs/cgroup/cpuiso.isolated/cgroup.procs", "");
+	assert_int_equal(cpuiso_ctx_new(root, &ctx), 0);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+
+	assert_int_equal(cpuiso_measure_start(ctx, 1, CPUISO_LOAD_SPIN,
+					      CPUISO_MEASURE_NO_TRACE, &m), 0);
+	usleep(100 * 1000);
+	assert_int_equal(cpuiso_measure_stop(m, &n), 0);
+	assert_int_equal(cpuiso_noise_get_load(n, &ls), 0);
+	assert_int_equal(ls.ran_on, 1);
+	assert_true(ls.utime > 0.05);
+	cpuiso_noise_free(n);
+	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/cpuiso.isolated/cgroup.procs", root);
+	procs = slurp(path);
+	assert_true(atoi(procs) > 0);
+
+	/* a partition it cannot join: said, nothing left running */
+	tree_free(strdup(path));
+	tree_mkdir(root, "/sys/fs/cgroup/cpuiso.isolated/cgroup.procs");
+	assert_int_equal(cpuiso_measure_start(ctx, 1, CPUISO_LOAD_SPIN,
+					      CPUISO_MEASURE_NO_TRACE, &m), -EISDIR);
+
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	cpuiso_ctx_unref(ctx);
+	tree_free(TAKE_PTR(root));
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -565,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_mangled),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_spinner),
+		cmocka_unit_test(test_spinner_partition),
 		cmocka_unit_test(test_names),
 	};
 
