@@ -708,6 +708,7 @@ CPUISO_EXPORT int cpuiso_measure_stop(struct cpuiso_measure *m,
 {
 	_cleanup_(measure_freep) struct cpuiso_measure *mm = m;
 	_cleanup_free_ char *irq1 = NULL, *soft1 = NULL, *trace = NULL;
+	_cleanup_free_ char *why = NULL;
 	struct noise_capture cap = { 0 };
 	double t1;
 	int r;
@@ -723,10 +724,10 @@ CPUISO_EXPORT int cpuiso_measure_stop(struct cpuiso_measure *m,
 	spinner_stop(m);
 	if (r < 0 || !ret)
 		return r;
-	if (m->trace && (r = tracefs_read(m->trace, &trace)) < 0) {
-		err(m->ctx, "cannot read the trace: %s", strerror(-r));
-		return r;
-	}
+	/* a trace that cannot be read or understood costs the causes only */
+	if (m->trace && (r = tracefs_read(m->trace, &trace)) < 0 &&
+	    asprintf(&why, "cannot read the trace: %s", strerror(-r)) < 0)
+		return -ENOMEM;
 	cap = (struct noise_capture) {
 		.cpu = m->cpu,
 		.load = m->load,
@@ -734,7 +735,7 @@ CPUISO_EXPORT int cpuiso_measure_stop(struct cpuiso_measure *m,
 		.soft0 = m->soft0, .soft1 = soft1,
 		.seconds = t1 - m->t0,
 		.trace = trace,
-		.note = m->note,
+		.note = why ? why : m->note,
 		.osnoise = m->trace && tracefs_has_osnoise(m->trace),
 		.filter = {
 			.cpu = m->cpu,
@@ -744,7 +745,14 @@ CPUISO_EXPORT int cpuiso_measure_stop(struct cpuiso_measure *m,
 		},
 		.load_stats = m->spin ? &m->spin->stats : NULL,
 	};
-	return noise_compute(m->ctx, &cap, ret);
+	r = noise_compute(m->ctx, &cap, ret);
+	if (r == -EBADMSG && cap.trace) {
+		cap.trace = NULL;
+		cap.osnoise = false;
+		cap.note = "the trace was not understood (the message above says where)";
+		r = noise_compute(m->ctx, &cap, ret);
+	}
+	return r;
 }
 
 /* ---- reading a result --------------------------------------------------- */
