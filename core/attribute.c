@@ -176,7 +176,9 @@ static int event(struct trace_summary *s, const struct trace_filter *f,
 		strip_offset(c);
 		if (is_null_sym(c))
 			return add_str(s, ATTR_IPI_RESCHED, b, cpu, t);
-		return add_str(s, ATTR_IPI_CALL, c, cpu, t);
+		/* the function run, and who asked: "do_flush_tlb_all via ..." */
+		snprintf(a, sizeof(a), "%s via %s", c, b);
+		return add_str(s, ATTR_IPI_CALL, a, cpu, t);
 	}
 	if (!here)
 		return 0;

@@ -20,7 +20,7 @@ enum attr_kind {
 	ATTR_VECTOR,		/* irq_vectors:*_entry: "local_timer" */
 	ATTR_SOFTIRQ,		/* irq:softirq_entry: "TIMER" */
 	ATTR_IPI_RESCHED,	/* ipi:ipi_send_*, no callback: the callsite */
-	ATTR_IPI_CALL,		/* ipi:ipi_send_*, the callback */
+	ATTR_IPI_CALL,		/* ipi:ipi_send_*: "callback via callsite" */
 	ATTR_WORK,		/* workqueue:workqueue_execute_start */
 	ATTR_TIMER,		/* timer:timer_expire_entry */
 	ATTR_HRTIMER,		/* timer:hrtimer_expire_entry */

@@ -239,7 +239,7 @@ static void test_trace_kinds(void **state)
 	assert_non_null(attr(&s, ATTR_TIMER, "0xffffffff81001234"));
 	assert_int_equal(attr(&s, ATTR_IPI_RESCHED, "resched_curr")->count, 1);
 	assert_int_equal(attr(&s, ATTR_IPI_RESCHED, "resched_curr")->from, 0);
-	assert_int_equal(attr(&s, ATTR_IPI_CALL, "do_flush_tlb_all")->count, 1);
+	assert_int_equal(attr(&s, ATTR_IPI_CALL, "do_flush_tlb_all via on_each_cpu_cond_mask")->count, 1);
 	assert_int_equal(attr(&s, ATTR_SWITCH, "kworker/2:1")->count, 1);
 	assert_null(attr(&s, ATTR_SWITCH, "cpuiso-spin"));
 	assert_null(attr(&s, ATTR_SWITCH, "swapper/2"));
