@@ -343,6 +343,21 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 		>"$out/h-nonroot.out" 2>"$out/h-nonroot.err"
 	h "a dry run as non-root says the real run needs root" has "$out/h-nonroot.err" "the real run needs root"
 fi
+run h-null 0 --sysroot "$trees/build-host" status -J
+h "an unknown value is null, never false" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["cpus"][0]
+assert c["rcu-nocb"] is None and c["nohz-full"] is None, c' "$out/h-null.out"
+run st-output 0 --sysroot "$trees/guest-bootiso" status -o cpu,isolate,needs --noheadings --raw
+check "status -o, --noheadings, --raw" sh -c "
+	grep -qx '1 yes nohz_full=,rcu_nocbs=' '$out/st-output.out' &&
+	grep -qx '2 already -' '$out/st-output.out' && [ \$(wc -l <'$out/st-output.out') = 4 ]"
+run st-badcol 2 --sysroot "$trees/guest-bootiso" status -o cpu,frob
+check "status -o with an unknown column is a usage error" grep -q "unknown column 'frob'" "$out/st-badcol.err"
+run st-backend 0 --sysroot "$trees/guest-runtime-iso" status -J -o +BACKEND 1
+check "status says which backend an isolate would use" python3 -c '
+import json, sys
+assert json.load(open(sys.argv[1]))["cpus"][0]["backend"] == "state"' "$out/st-backend.out"
 echo "# hostile cases: $hostile"
 
 run monitor-sysroot 2 --sysroot "$w" monitor &&
