@@ -93,6 +93,10 @@ int change_cpu_set_prop(struct cpuiso_change_cpu *c, enum cpuiso_property prop,
 			enum cpuiso_achieved achieved, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* journal.c: @compat marks a compat backend change */
+int journal_begin(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
+		  bool compat);
+
 /* compat.c */
 int compat_apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
 		 const struct cpuiso_cpuset *cpus, bool isolate, bool *rolled_back,

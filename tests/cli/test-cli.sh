@@ -328,6 +328,14 @@ run h-compat-apply-json 0 --sysroot "$hs" apply -n -J
 h "compat honours -J: apply -n" python3 -c '
 import json, sys
 assert json.load(open(sys.argv[1]))["cpus"][0]["outcome"] == "planned"' "$out/h-compat-apply-json.out"
+# a compat run that died after isolating CPU 1: the next run rolls it back
+run h-compat-iso 0 --sysroot "$hs" isolate 1
+printf 'cpuiso-journal 1\ncompat\n1 online isolated\n' >"$hs/run/cpuiso.journal"
+run h-compat-crash 0 --sysroot "$hs" release 1
+h "a crash during a compat change is rolled back by the next run" \
+	sh -c "grep -q 'interrupted cpuiso run was rolled back: 1 CPU' '$out/h-compat-crash.err' &&
+	       [ ! -e '$hs/run/cpuiso.journal' ] && [ ! -e '$hs/run/cpuiso.compat' ] &&
+	       grep -qx 'cpu1: already online' '$out/h-compat-crash.out'"
 hv1=$out/h-v1
 cp -r "$trees/guest-bootiso" "$hv1"
 rm "$hv1/sys/fs/cgroup/cgroup.controllers"
