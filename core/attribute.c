@@ -88,11 +88,16 @@ static int add_task(struct trace_summary *s, enum attr_kind kind,
 	if (ns > s->attrs[i].max_ns)
 		s->attrs[i].max_ns = ns;
 
-	ev = realloc(s->events, (s->n_events + 1) * sizeof(*ev));
-	if (!ev)
-		return -ENOMEM;
-	s->events = ev;
-	ev[s->n_events++] = (struct trace_event) { .t = t, .attr = i };
+	if (s->n_events == s->cap_events) {
+		size_t cap = s->cap_events ? 2 * s->cap_events : 256;
+
+		ev = realloc(s->events, cap * sizeof(*ev));
+		if (!ev)
+			return -ENOMEM;
+		s->events = ev;
+		s->cap_events = cap;
+	}
+	s->events[s->n_events++] = (struct trace_event) { .t = t, .attr = i };
 	return 0;
 }
 

@@ -51,7 +51,7 @@ struct trace_event {
 struct trace_summary {
 	size_t n_attrs;
 	struct attr *attrs;
-	size_t n_events;
+	size_t n_events, cap_events;
 	struct trace_event *events;
 	unsigned long long lost;	/* events the buffer dropped */
 	bool truncated;			/* the last line was cut */
