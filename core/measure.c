@@ -232,7 +232,7 @@ static int cause_of(const struct trace_summary *t, int kind, const char *irq,
 	qsort(v, n, sizeof(*v), by_count);
 	for (size_t i = 0; i < n; i++) {
 		const char *what = v[i]->what;
-		char from[32] = "";
+		char from[32] = "", *o;
 		int w;
 
 		if (irq)
@@ -241,8 +241,7 @@ static int cause_of(const struct trace_summary *t, int kind, const char *irq,
 			snprintf(from, sizeof(from), " from CPU %d", v[i]->from);
 		w = snprintf(NULL, 0, "%s%s%s (%llu)", i ? ", " : "", what,
 			     from, v[i]->count);
-		char *o = realloc(out, len + w + 1);
-
+		o = realloc(out, len + w + 1);
 		if (!o)
 			return -ENOMEM;
 		out = o;
