@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -437,6 +438,7 @@ struct cpuiso_measure {
 	struct spinner *spin;
 	pthread_t thread;		/* the spinner, when it is a thread */
 	pid_t pid;			/* or a child, when it is one */
+	pid_t parent;			/* the child's, to die with it */
 	struct tracefs *trace;
 	char *note;
 	bool moved;
@@ -485,8 +487,10 @@ static void *spin_thread(void *arg)
  */
 static int spin_child(struct cpuiso_measure *m, const char *procs)
 {
-	pid_t pid = fork();
+	pid_t pid;
 
+	m->parent = getpid();
+	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
@@ -496,6 +500,10 @@ static int spin_child(struct cpuiso_measure *m, const char *procs)
 		int fd, n;
 
 		prctl(PR_SET_NAME, LOAD_COMM);
+		/* never outlive the measurement, whatever ends it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != m->parent)
+			_exit(1);
 		n = snprintf(buf, sizeof(buf), "%d", (int)getpid());
 		fd = open(procs, O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || write(fd, buf, n) != n)
