@@ -685,7 +685,7 @@ CPUISO_EXPORT int cpuiso_measure_start(struct cpuiso_ctx *ctx, unsigned int cpu,
 	if (r < 0)
 		return r;
 	if (flags & CPUISO_MEASURE_NO_TRACE)
-		m->note = strdup("not traced (asked not to)");
+		m->note = strdup("tracing not asked for");
 	else if ((r = tracefs_open(ctx, cpu, &m->trace, &m->note)) < 0)
 		info(ctx, "counting without a trace: %s",
 		     m->note ? m->note : strerror(-r));
