@@ -375,6 +375,11 @@ check "isolating a CPU whose SMT sibling stays says so" \
 echo 0-4 >"$smt/sys/devices/system/cpu/possible"
 run st-absent 0 --sysroot "$smt" status -o cpu,state 4
 check "status calls a possible CPU that is not present absent" grep -Eq '^ *4 +absent$' "$out/st-absent.out"
+for v in "isolate --wait" "release --discard-journal" "apply --config" "status --noheadings" "monitor --count"; do
+	set -- $v
+	run "help-$1" 0 "$1" --help
+	check "$1 --help explains $2" grep -q -- "$2" "$out/help-$1.out"
+done
 echo "# hostile cases: $hostile"
 
 run monitor-sysroot 2 --sysroot "$w" monitor &&
