@@ -473,6 +473,15 @@ static void test_window(void **state)
 					      CPUISO_MEASURE_NO_TRACE, &m), 0);
 	assert_int_equal(cpuiso_measure_stop(m, NULL), 0);
 
+	/* a FIFO for a /proc file (a hostile tree): refused, never waited on */
+	snprintf(path, sizeof(path), "%s/proc/softirqs", root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(cpuiso_measure_start(ctx, 1, CPUISO_LOAD_NONE,
+					      CPUISO_MEASURE_NO_TRACE, &m), -EINVAL);
+	assert_int_equal(unlink(path), 0);
+	tree_write(root, "/proc/softirqs", soft_b);
+
 	/* a garbled /proc file at the end: a clear error */
 	assert_int_equal(cpuiso_measure_start(ctx, 1, CPUISO_LOAD_NONE,
 					      CPUISO_MEASURE_NO_TRACE, &m), 0);
