@@ -435,12 +435,24 @@ static int take_lock(struct cpuiso_ctx *ctx, int timeout,
 	return TAKE_FD(fd);
 }
 
+/* A CPU of an interrupted run put back: RECOVERED, as a CPU rolled back. */
+static void recovered_cpu(void *data, const struct cpuiso_step *s)
+{
+	const struct cpuiso_change_request *req = data;
+	struct cpuiso_change_cpu c = { .id = s->cpu, .from = s->to, .to = s->from,
+				       .outcome = CPUISO_OUTCOME_ROLLED_BACK };
+
+	if (req->progress)
+		req->progress(req->progress_data, CPUISO_PROGRESS_RECOVERED, &c);
+}
+
 /*
  * Under the lock: roll back an interrupted run.  A journal that cannot be
  * read or rolled back blocks the change, unless @discard moves it aside.
  * A dry run only says the real run would.
  */
 static int recover_journal(struct cpuiso_ctx *ctx, bool dry, bool discard,
+			   const struct cpuiso_change_request *req,
 			   struct cpuiso_change_result *res)
 {
 	_cleanup_free_ char *path = NULL, *aside = NULL;
@@ -454,7 +466,7 @@ static int recover_journal(struct cpuiso_ctx *ctx, bool dry, bool discard,
 					   ctx->root, JOURNAL);
 		return 0;
 	}
-	r = cpuiso_journal_recover(ctx, &restored);
+	r = journal_recover(ctx, &restored, recovered_cpu, (void *)req);
 	res->recovered = restored;
 	if (r > 0)
 		return result_note(res, "an interrupted cpuiso run was rolled back: %zu CPU(s) restored",
@@ -696,7 +708,7 @@ static int change_locked(struct cpuiso_ctx *ctx,
 	bool isolates = false;
 	int r;
 
-	r = recover_journal(ctx, dry, flags & CPUISO_CHANGE_DISCARD_JOURNAL, res);
+	r = recover_journal(ctx, dry, flags & CPUISO_CHANGE_DISCARD_JOURNAL, req, res);
 	if (r < 0)
 		return r;
 	r = cpuiso_system_read(ctx, &sys);
