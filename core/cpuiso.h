@@ -225,6 +225,168 @@ enum cpuiso_avail cpuiso_probe_get(const struct cpuiso_probe *probe,
 const char *cpuiso_cap_to_string(enum cpuiso_cap cap);
 const char *cpuiso_avail_to_string(enum cpuiso_avail avail);
 
+/* ---- a change, from lock to rollback ------------------------------------
+ *
+ * cpuiso_change() is the one call that changes CPUs; the cpuiso command,
+ * the udev rules, a container hook or a daemon all go through it.  In this
+ * order it: refuses a caller without root on the live system; takes the
+ * lock <root>/run/cpuiso.lock (waiting up to req->lock_timeout seconds,
+ * -EWOULDBLOCK / -ETIMEDOUT with a message naming the lock if another run
+ * holds it); rolls back the journal of an interrupted run; chooses the
+ * backend by the probe (cpuN/state, else compat); validates the request
+ * whole in one place for both backends (every CPU present and possible,
+ * an online housekeeping CPU left overall and per NUMA node, SMT
+ * siblings, CPUs isolated at boot, CPU 0 / CPUs that cannot go offline);
+ * loads cpuiso.ko; writes the journal; applies CPU by CPU, calling
+ * req->progress around each CPU; rolls back on failure; and fills a
+ * structured result.  Nothing is written before validation succeeds.
+ *
+ * A dry run (CPUISO_CHANGE_DRY_RUN) takes no lock and writes nothing, but
+ * validates as the real run would, reports a pending journal the real run
+ * would roll back first, and says when the real run needs root.
+ *
+ * Returns 0 when the machine is as requested (possibly with nothing to
+ * do), else a negative errno.  *ret is set whenever the call got as far as
+ * allocating it, on failure too: it says what was refused or what failed,
+ * and which CPUs changed.
+ */
+
+enum cpuiso_change_op {
+	CPUISO_CHANGE_ISOLATE,		/* isolate req->cpus */
+	CPUISO_CHANGE_RELEASE,		/* give req->cpus back */
+	CPUISO_CHANGE_POLICY,		/* match req->policy (req->only_cpu) */
+};
+
+enum cpuiso_change_flags {
+	CPUISO_CHANGE_DRY_RUN = 1 << 0,	/* validate and plan, write nothing */
+	CPUISO_CHANGE_FORCE = 1 << 1,	/* allow a node with no housekeeping CPU */
+	/* a journal that cannot be parsed or rolled back is moved aside to
+	 * <root>/run/cpuiso.journal.discarded instead of blocking the change */
+	CPUISO_CHANGE_DISCARD_JOURNAL = 1 << 2,
+};
+
+enum cpuiso_backend {
+	CPUISO_BACKEND_NONE,		/* nothing to do, or refused before */
+	CPUISO_BACKEND_STATE,		/* patched kernel: cpuN/state */
+	CPUISO_BACKEND_COMPAT,		/* stock kernel: cpuset, masks, cycle */
+};
+
+/* What an isolated CPU is kept free of; one entry per property. */
+enum cpuiso_property {
+	CPUISO_PROP_LOAD_BALANCING,	/* scheduler domains */
+	CPUISO_PROP_WORKQUEUES,		/* unbound workqueue work */
+	CPUISO_PROP_IRQS,		/* device interrupts */
+	CPUISO_PROP_KTHREADS,		/* unbound kernel threads */
+	CPUISO_PROP_TIMERS,		/* timers placed elsewhere */
+	CPUISO_PROP_TICK,		/* nohz_full: the tick stops */
+	CPUISO_PROP_RCU_CALLBACKS,	/* RCU callbacks offloaded */
+	_CPUISO_PROP_MAX,
+};
+
+enum cpuiso_achieved {
+	CPUISO_ACHIEVED_UNKNOWN,	/* not read back (JSON: null) */
+	CPUISO_ACHIEVED_YES,
+	CPUISO_ACHIEVED_BOOT_PARAM,	/* needs a boot parameter; detail names it */
+	CPUISO_ACHIEVED_NO,		/* not possible here; detail says why */
+};
+
+enum cpuiso_outcome {
+	CPUISO_OUTCOME_UNCHANGED,	/* already as requested */
+	CPUISO_OUTCOME_PLANNED,		/* dry run: would change */
+	CPUISO_OUTCOME_CHANGED,
+	CPUISO_OUTCOME_REFUSED,		/* validation refused it: nothing written */
+	CPUISO_OUTCOME_FAILED,		/* its step failed; what it did was undone */
+	CPUISO_OUTCOME_ROLLED_BACK,	/* changed, then undone after a failure */
+	CPUISO_OUTCOME_NOT_UNDONE,	/* changed, and the rollback failed */
+	CPUISO_OUTCOME_NOT_REACHED,	/* not attempted: an earlier CPU failed */
+};
+
+/* The whole change, for exit codes: util-linux's 0 / 1 / 64. */
+enum cpuiso_change_status {
+	CPUISO_CHANGE_OK,		/* done (or nothing to do, or dry run) */
+	CPUISO_CHANGE_REFUSED,		/* refused before anything was written */
+	CPUISO_CHANGE_FAILED,		/* failed and rolled back: nothing changed */
+	CPUISO_CHANGE_PARTIAL,		/* failed and some CPUs stay changed */
+};
+
+/* Around each CPU: BEGIN, then DONE or FAILED; UNDONE during a rollback. */
+enum cpuiso_progress {
+	CPUISO_PROGRESS_RECOVERED,	/* a CPU of an interrupted run put back */
+	CPUISO_PROGRESS_BEGIN,
+	CPUISO_PROGRESS_DONE,
+	CPUISO_PROGRESS_FAILED,
+	CPUISO_PROGRESS_UNDONE,
+};
+
+struct cpuiso_change_cpu;	/* one CPU's part of a result */
+struct cpuiso_change_result;
+
+typedef void (*cpuiso_progress_fn)(void *data, enum cpuiso_progress event,
+				   const struct cpuiso_change_cpu *cpu);
+
+/* Zero-initialise, then set what the operation needs. */
+struct cpuiso_change_request {
+	enum cpuiso_change_op op;
+	const struct cpuiso_cpuset *cpus;	/* ISOLATE, RELEASE */
+	const struct cpuiso_policy *policy;	/* POLICY */
+	int only_cpu;				/* POLICY: -1 all, else one CPU */
+	int lock_timeout;			/* seconds; 0 no wait, -1 forever */
+	cpuiso_progress_fn progress;		/* may be NULL */
+	void *progress_data;
+};
+
+int cpuiso_change(struct cpuiso_ctx *ctx,
+		  const struct cpuiso_change_request *req, unsigned int flags,
+		  struct cpuiso_change_result **ret);
+
+/*
+ * What isolating each of @cpus would use and reach here, without locking,
+ * validating the set as a whole or writing anything: the backend, and
+ * per CPU outcome PLANNED or REFUSED (with the reason) and the properties.
+ */
+int cpuiso_change_outlook(struct cpuiso_ctx *ctx,
+			  const struct cpuiso_system *sys,
+			  const struct cpuiso_cpuset *cpus,
+			  struct cpuiso_change_result **ret);
+
+void cpuiso_change_result_free(struct cpuiso_change_result *res);
+enum cpuiso_change_status
+cpuiso_change_result_get_status(const struct cpuiso_change_result *res);
+enum cpuiso_backend
+cpuiso_change_result_get_backend(const struct cpuiso_change_result *res);
+/* 0, or the negative errno of the refusal or failure */
+int cpuiso_change_result_get_error(const struct cpuiso_change_result *res);
+/* why it was refused or failed, a sentence; NULL when it succeeded */
+const char *cpuiso_change_result_get_message(const struct cpuiso_change_result *res);
+/* notes that do not fail the change (module not loaded, journal rolled back) */
+size_t cpuiso_change_result_nr_notes(const struct cpuiso_change_result *res);
+const char *cpuiso_change_result_get_note(const struct cpuiso_change_result *res,
+					  size_t i);
+/* CPUs of an interrupted run's journal that were put back first */
+size_t cpuiso_change_result_nr_recovered(const struct cpuiso_change_result *res);
+size_t cpuiso_change_result_nr_cpus(const struct cpuiso_change_result *res);
+const struct cpuiso_change_cpu *
+cpuiso_change_result_get_cpu(const struct cpuiso_change_result *res, size_t i);
+
+unsigned int cpuiso_change_cpu_get_id(const struct cpuiso_change_cpu *c);
+enum cpuiso_state cpuiso_change_cpu_get_from(const struct cpuiso_change_cpu *c);
+enum cpuiso_state cpuiso_change_cpu_get_to(const struct cpuiso_change_cpu *c);
+enum cpuiso_outcome cpuiso_change_cpu_get_outcome(const struct cpuiso_change_cpu *c);
+/* 0, or the negative errno that refused or failed this CPU */
+int cpuiso_change_cpu_get_error(const struct cpuiso_change_cpu *c);
+/* why this CPU was refused or failed; NULL otherwise */
+const char *cpuiso_change_cpu_get_message(const struct cpuiso_change_cpu *c);
+/* @detail: the boot parameter or the reason, NULL if none (may be NULL) */
+enum cpuiso_achieved
+cpuiso_change_cpu_get_property(const struct cpuiso_change_cpu *c,
+			       enum cpuiso_property prop, const char **detail);
+
+const char *cpuiso_backend_to_string(enum cpuiso_backend backend);
+const char *cpuiso_property_to_string(enum cpuiso_property prop);
+const char *cpuiso_achieved_to_string(enum cpuiso_achieved achieved);
+const char *cpuiso_outcome_to_string(enum cpuiso_outcome outcome);
+const char *cpuiso_change_status_to_string(enum cpuiso_change_status status);
+
 /* ---- CPUs claimed by containers (the OCI hook's records) -------------- */
 
 struct cpuiso_claims;
