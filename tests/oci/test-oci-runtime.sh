@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# cpuiso-oci-hook end to end with a real OCI runtime (runc from Debian;
+# CPUISO_OCI_RUNTIME=crun to try another): busybox containers whose
+# createRuntime and poststop hooks run cpuiso-oci-hook --sysroot on a
+# writable copy of a recorded tree (tests/trees/guest-runtime-iso: 4 CPUs,
+# cpuN/state, CPU 2 isolated by hand).  This machine's own CPUs are never
+# touched: the hook only writes under the copy.  The containers really run
+# (namespaces, the cgroup cpuset of linux.resources.cpu.cpus), so their
+# CPUs must exist here: they use CPU 1.  TAP output; a runtime that cannot
+# run a container here skips the test with its error, never passes it.
+#
+#   test-oci-runtime.sh HOOK_BINARY CPUISO_BINARY
+set -u
+hook=$(realpath "${1:?usage: test-oci-runtime.sh HOOK CPUISO}")
+cpuiso=$(realpath "${2:?usage: test-oci-runtime.sh HOOK CPUISO}")
+here=$(cd "$(dirname "$0")" && pwd)
+runtime=${CPUISO_OCI_RUNTIME:-runc}
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ -z "${2:-}" ] || sed 's/^/# /' <<<"$2"
+}
+check() {	# check NAME COMMAND...: ok if the command succeeds
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name" "$(dump)"; fi
+}
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+[ "$(id -u)" = 0 ] || skip_all "needs root: $runtime creates namespaces and cgroups"
+command -v "$runtime" >/dev/null || skip_all "$runtime not installed (tests/deps.sh installs runc)"
+busybox=$(command -v busybox) || skip_all "busybox not installed (busybox-static)"
+ldd "$busybox" >/dev/null 2>&1 && skip_all "$busybox is not static (busybox-static)"
+[ -d /sys/devices/system/cpu/cpu1 ] ||
+	skip_all "the containers run on CPU 1 (their cgroup cpuset), this machine has none"
+
+work=$(mktemp -d /tmp/cpuiso-oci-XXXXXX)
+state=$work/runtime-state		# the runtime's own --root, not /run/runc
+rt() { "$runtime" --root "$state" "$@"; }
+cleanup() {
+	for id in $(rt list -q 2>/dev/null); do
+		rt kill "$id" KILL >/dev/null 2>&1
+		rt delete -f "$id" >/dev/null 2>&1
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+tree=$work/tree
+cp -a "$here/../trees/guest-runtime-iso" "$tree"
+mkdir -p "$tree/run"
+cpu() { cat "$tree/sys/devices/system/cpu/cpu$1/state"; }
+records() { ls "$tree/run/cpuiso/containers" 2>/dev/null | tr '\n' ' '; }
+dump() {
+	echo "states: $(cpu 0) $(cpu 1) $(cpu 2) $(cpu 3); records: $(records)"
+	tail -n 5 "$work"/*.log 2>/dev/null
+}
+
+rootfs=$work/rootfs
+mkdir -p "$rootfs/bin" "$rootfs/proc" "$rootfs/dev" "$rootfs/sys" "$rootfs/tmp"
+cp "$busybox" "$rootfs/bin/busybox"
+for a in sh sleep echo cat true; do ln -s busybox "$rootfs/bin/$a"; done
+
+# bundle NAME CPUS ISOLATE [ARGS...]: a bundle whose hooks run cpuiso-oci-hook
+bundle() {
+	local name=$1 cpus=$2 isolate=$3
+	shift 3
+	mkdir -p "$work/$name"
+	(cd "$work/$name" && rt spec) || return 1
+	python3 - "$work/$name/config.json" "$rootfs" "$cpus" "$isolate" \
+		"$hook" "$tree" "$@" <<'PY'
+import json, sys
+path, rootfs, cpus, isolate, hook, tree = sys.argv[1:7]
+args = sys.argv[7:] or ["sleep", "600"]
+c = json.load(open(path))
+c["root"] = {"path": rootfs, "readonly": True}
+c["process"]["args"] = args
+c["process"]["terminal"] = False
+if isolate:
+    c.setdefault("annotations", {})["cpuiso.io/isolate"] = isolate
+c["linux"].setdefault("resources", {})["cpu"] = {"cpus": cpus, "mems": "0"}
+h = {"path": hook, "args": ["cpuiso-oci-hook", "--sysroot", tree]}
+c["hooks"] = {"createRuntime": [h], "poststop": [h]}
+json.dump(c, open(path, "w"), indent=1)
+PY
+}
+
+# start NAME: run the container detached; its runtime's output in NAME.log
+start() {
+	rt run -d -b "$work/$1" "$1" </dev/null >"$work/$1.log" 2>&1
+}
+stop() {
+	rt kill "$1" KILL >/dev/null 2>&1
+	for _ in $(seq 50); do
+		rt state "$1" 2>/dev/null | grep -q '"status": "stopped"' && break
+		sleep 0.1
+	done
+	rt delete "$1" >>"$work/$1.log" 2>&1
+}
+exists() { rt state "$1" >/dev/null 2>&1; }
+
+# Can this runtime run a container here at all?  If not, say exactly why.
+bundle probe 1 "" true || skip_all "$runtime spec failed"
+if ! rt run -b "$work/probe" probe </dev/null >"$work/probe.log" 2>&1; then
+	skip_all "$runtime cannot run a container here: $(tr '\n' ' ' <"$work/probe.log")"
+fi
+rt delete -f probe >/dev/null 2>&1
+
+# 1. a container annotated for isolation starts with its CPU isolated
+bundle a 1 true
+if start a; then ok "container a starts"; else not_ok "container a starts" "$(dump)"; fi
+check "a: CPU 1 isolated in the tree at start" [ "$(cpu 1)" = isolated ]
+check "a: CPUs 0 and 3 stay housekeeping, 2 stays isolated by hand" \
+	[ "$(cpu 0) $(cpu 2) $(cpu 3)" = "online isolated online" ]
+"$cpuiso" --sysroot "$tree" status >"$work/status.out" 2>&1
+check "cpuiso status lists CPU 1 as container a's" \
+	grep -Eq '^a +1 +1 +[0-9]+' "$work/status.out"
+
+# 2. two containers never share a CPU: b wants CPU 1 too, its start aborts
+bundle b 1 true
+if start b; then
+	not_ok "b (CPU 1, held by a) is refused"
+else
+	ok "b (CPU 1, held by a) is refused"
+fi
+check "b: the runtime says why" grep -q "CPU 1 belongs to container a" "$work/b.log"
+check "b: the container does not exist" eval '! exists b'
+check "b: a keeps CPU 1, b has no record" \
+	[ "$(cpu 1) $(records)" = "isolated a " ]
+
+# 3. a stops: poststop releases what its start isolated, and only that
+stop a
+check "a: CPU 1 released at stop" [ "$(cpu 1)" = online ]
+check "a: CPU 2 (isolated by hand) stays isolated, record gone" \
+	[ "$(cpu 2) $(records)" = "isolated " ]
+
+# 4. a refused isolation aborts the start: the last housekeeping CPU
+echo isolated >"$tree/sys/devices/system/cpu/cpu0/state"
+echo isolated >"$tree/sys/devices/system/cpu/cpu3/state"
+bundle c 1 true
+if start c; then not_ok "c (last housekeeping CPU) is refused" "$(dump)"
+else ok "c (last housekeeping CPU) is refused"; fi
+check "c: the runtime says why" grep -q "no online housekeeping CPU" "$work/c.log"
+check "c: nothing changed, the container does not exist" \
+	eval '[ "$(cpu 1) $(records)" = "online " ] && ! exists c'
+echo online >"$tree/sys/devices/system/cpu/cpu0/state"
+echo online >"$tree/sys/devices/system/cpu/cpu3/state"
+
+# 5. not annotated: the hook leaves the container's CPUs alone
+bundle plain 1 ""
+check "plain (no annotation) starts" start plain
+check "plain: CPU 1 not isolated" [ "$(cpu 1) $(records)" = "online " ]
+stop plain
+
+# 6. a container dies and its runtime never runs poststop: the record stays
+bundle d 1 true
+check "d starts" start d
+pid=$(rt state d | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+kill -9 "$pid"
+for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+check "d killed without poststop: CPU 1 still isolated, record kept" \
+	[ "$(cpu 1) $(records)" = "isolated d " ]
+# the next hook run reconciles it: e gets CPU 1
+bundle e 1 true
+check "e starts on CPU 1 after d's record is reconciled" start e
+check "e: CPU 1 isolated for e, d's record gone" \
+	[ "$(cpu 1) $(records)" = "isolated e " ]
+stop e
+check "e: CPU 1 released at stop" [ "$(cpu 1) $(records)" = "online " ]
+stop d
+check "d's late poststop changes nothing" [ "$(cpu 1) $(records)" = "online " ]
+
+echo "1..$n"
+[ "$failed" = 0 ]
