@@ -162,10 +162,19 @@ static int get_object(struct json_object *obj, const char *key,
 	return 0;
 }
 
-/* The isolate annotation from an "annotations" member, if any. */
+/*
+ * The isolate annotation from an "annotations" member, if any, and
+ * whether the container is a pod's sandbox (pause) container, as CRI-O
+ * and containerd's CRI plugin mark it: a pod's annotations reach its
+ * sandbox too, which holds no exclusive CPU.
+ */
 static int get_isolate(struct json_object *obj, const char *what,
-		       char **ret, bool *present, char **why)
+		       char **ret, bool *present, bool *sandbox, char **why)
 {
+	static const char *const type_keys[] = {
+		"io.kubernetes.cri-o.ContainerType",
+		"io.kubernetes.cri.container-type",
+	};
 	struct json_object *ann;
 	int r = get_object(obj, "annotations", what, &ann, why);
 
@@ -174,6 +183,12 @@ static int get_isolate(struct json_object *obj, const char *what,
 	r = get_string(ann, OCI_ANNOTATION_ISOLATE, what, false, ret, why);
 	if (present)
 		*present = r == 0 && *ret;
+	for (size_t i = 0; r == 0 && sandbox && i < ELEMENTSOF(type_keys); i++) {
+		_cleanup_free_ char *type = NULL;
+
+		r = get_string(ann, type_keys[i], what, false, &type, why);
+		*sandbox |= type && strcmp(type, "sandbox") == 0;
+	}
 	return r;
 }
 
@@ -206,7 +221,7 @@ int oci_state_parse(const char *text, size_t len, struct oci_state *st,
 	if (r == 0)
 		r = get_string(obj, "bundle", "the state", true, &s.bundle, why);
 	if (r == 0)
-		r = get_isolate(obj, "the state", &s.isolate, NULL, why);
+		r = get_isolate(obj, "the state", &s.isolate, NULL, NULL, why);
 	if (r == 0 && json_object_object_get_ex(obj, "pid", &v)) {
 		int64_t pid = json_object_get_int64(v);
 
@@ -262,7 +277,8 @@ int oci_config_parse(const char *text, size_t len, struct oci_config *cfg,
 		r = get_string(cpu, "cpus", "config.json: linux.resources.cpu",
 			       false, &c.cpus, why);
 	if (r == 0)
-		r = get_isolate(obj, "config.json", &c.isolate, &c.has_isolate, why);
+		r = get_isolate(obj, "config.json", &c.isolate, &c.has_isolate,
+				&c.sandbox, why);
 	if (r < 0) {
 		oci_config_done(&c);
 		return r;
@@ -722,8 +738,10 @@ static int wants_isolation(const struct oci_state *st,
 	const char *v = cfg->has_isolate ? cfg->isolate : st->isolate;
 
 	*ret = v && strcmp(v, "true") == 0;
-	if (!v || *ret || strcmp(v, "false") == 0)
+	if (!v || *ret || strcmp(v, "false") == 0) {
+		*ret &= !cfg->sandbox;
 		return 0;
+	}
 	QUOTED(v_q, v);
 	return refuse(why, EINVAL, "annotation " OCI_ANNOTATION_ISOLATE " is \"%s\", not \"true\" or \"false\"",
 		      v_q ? v_q : "");

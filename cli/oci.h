@@ -33,6 +33,7 @@ struct oci_config {
 	char *cpus;		/* linux.resources.cpu.cpus, NULL if absent */
 	char *isolate;		/* the annotation, NULL if absent */
 	bool has_isolate;
+	bool sandbox;		/* a pod's sandbox (pause) container */
 };
 
 enum oci_stage {

@@ -408,7 +408,7 @@ static void test_keeps_hand_isolated(void **state)
 	assert_string_equal(snap, "online online online isolated |");
 }
 
-/* Not annotated, or annotated "false": the hook does nothing. */
+/* Not annotated, annotated "false", a sandbox: the hook does nothing. */
 static void test_not_asked(void **state)
 {
 	struct fix *f = *state;
@@ -419,9 +419,20 @@ static void test_not_asked(void **state)
 		" \"linux\": {\"resources\": {\"cpu\": {\"cpus\": \"1\"}}}}");
 	_cleanup_free_ char *why = NULL, *snap = NULL;
 
+	/* a pod's sandbox gets the pod's annotations, but no exclusive CPU */
+	_cleanup_free_ char *b3 = bundle(f, "pause",
+		"{\"annotations\": {\"cpuiso.io/isolate\": \"true\","
+		" \"io.kubernetes.cri-o.ContainerType\": \"sandbox\"}}");
+	_cleanup_free_ char *b4 = bundle(f, "pause2",
+		"{\"annotations\": {\"cpuiso.io/isolate\": \"true\","
+		" \"io.kubernetes.cri.container-type\": \"sandbox\"},"
+		" \"linux\": {\"resources\": {\"cpu\": {\"cpus\": \"0-3\"}}}}");
+
 	proc_add(f, 100, 5000);
 	assert_int_equal(run(f, "a", 100, b1, "creating", &why), 0);
 	assert_int_equal(run(f, "b", 100, b2, "creating", &why), 0);
+	assert_int_equal(run(f, "pause", 100, b3, "creating", &why), 0);
+	assert_int_equal(run(f, "pause2", 100, b4, "creating", &why), 0);
 	snap = snapshot(f);
 	assert_string_equal(snap, "online online online online |");
 }
