@@ -196,6 +196,26 @@ run compat-apply 0 --sysroot "$s" apply -n &&
 run monitor-sysroot 2 --sysroot "$w" monitor &&
 	check "monitor refuses --sysroot" grep -q 'does not apply' "$out/monitor-sysroot.err"
 
+# CPUs the OCI hook isolated for a container: a containers table, and
+# a "containers" array in JSON; none without records
+c=$out/containers
+cp -a "$trees/guest-runtime-iso" "$c"
+run no-containers 0 --sysroot "$c" status &&
+	check "status without container records has no containers table" \
+		eval '! grep -q CONTAINER "$out/no-containers.out"'
+mkdir -p "$c/run/cpuiso/containers"
+printf 'cpuiso-claim 1\ncpus 1-2\nisolated 1\npid 4242\nstart 99\n' \
+	>"$c/run/cpuiso/containers/pod-a_ctr"
+run containers 0 --sysroot "$c" status &&
+	check "status lists the container's CPUs" \
+		grep -Eq '^pod-a_ctr +1-2 +1 +4242$' "$out/containers.out"
+run containers-json 0 --sysroot "$c" status -J &&
+	check "status -J has the container's record" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["containers"]
+assert c == [{"container": "pod-a_ctr", "cpus": "1-2", "isolated": "1", "pid": 4242}], c
+' "$out/containers-json.out"
+
 # bash completion offers the verbs, then each verb's options
 comp=$here/../../cli/cpuiso.bash-completion
 check "completion: verbs" bash -c ". '$comp'; COMP_WORDS=(cpuiso is); COMP_CWORD=1; _cpuiso
