@@ -8,7 +8,7 @@
 #include "cleanup.h"
 #include "cpuiso.h"
 
-/* util-linux conventions */
+/* util-linux conventions: every usage error exits 2 */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,
@@ -22,10 +22,14 @@ struct cli {
 };
 
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_set_json(struct cli *cli);
+int usage_error(const char *verb, const char *what);
 
 int read_system(struct cli *cli, struct cpuiso_system **ret);
 int parse_cpulist_arg(const struct cpuiso_system *sys, const char *arg,
 		      struct cpuiso_cpuset **ret);
+int load_policy(struct cli *cli, const struct cpuiso_system *sys,
+		const char *config, struct cpuiso_policy **ret, char **shown);
 
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_isolate(struct cli *cli, int argc, char **argv);

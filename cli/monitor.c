@@ -95,7 +95,7 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 			}
 			break;
 		case 'J':
-			cli->json = true;
+			cli_set_json(cli);
 			break;
 		case 'h':
 			printf("Usage: cpuiso monitor [--udev] [--count N] [-J]\n"

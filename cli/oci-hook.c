@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 	r = oci_hook_run(&h, state, len, &why);
 	cpuiso_ctx_unref(h.ctx);
 	if (r < 0) {
-		fprintf(stderr, "cpuiso-oci-hook: refused, nothing changed: %s\n",
+		fprintf(stderr, "cpuiso-oci-hook: refused: %s\n",
 			why ? why : strerror(-r));
 		return 1;
 	}

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -431,72 +430,40 @@ static int system_read(const struct oci_hook *h, struct cpuiso_system **ret,
 	return 0;
 }
 
-static bool has_state_files(const struct cpuiso_system *sys,
-			    const struct cpuiso_cpuset *cpus)
-{
-	int cpu;
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_change_result *, cpuiso_change_result_free)
 
-	cpuiso_cpuset_foreach(cpu, cpus) {
-		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
-
-		if (c && !cpuiso_cpu_has_state_file(c))
-			return false;
-	}
-	return true;
-}
+/* how long a start waits for another cpuiso change to finish */
+#define CHANGE_LOCK_TIMEOUT 30
 
 /*
- * THE one call into the change sequence: bring @cpus to @target with
- * the same lock, journal, validation and rollback as the cpuiso command.
+ * THE one call into the change sequence: cpuiso_change(), with the same
+ * lock, journal recovery, backend choice, validation, module load and
+ * rollback as the cpuiso command.  Its notes go to the log.
  */
 static int change(const struct oci_hook *h, const struct cpuiso_cpuset *cpus,
 		  enum cpuiso_state target, char **why)
 {
-	_cleanup_(cpuiso_system_freep) struct cpuiso_system *sys = NULL;
-	struct cpuiso_plan *plan = NULL;
-	_cleanup_close_ int lock = -1;
-	_cleanup_free_ char *path = NULL;
-	bool rolled_back;
-	size_t done, restored;
+	_cleanup_(cpuiso_change_result_freep) struct cpuiso_change_result *res = NULL;
+	const struct cpuiso_change_request req = {
+		.op = target == CPUISO_STATE_ISOLATED ? CPUISO_CHANGE_ISOLATE :
+							 CPUISO_CHANGE_RELEASE,
+		.cpus = cpus,
+		.only_cpu = -1,
+		.lock_timeout = CHANGE_LOCK_TIMEOUT,
+	};
+	const char *msg;
 	int r;
 
-	/* the cpuiso command's lock: one change at a time on a machine */
-	if (asprintf(&path, "%s/run/cpuiso.lock",
-		     strcmp(cpuiso_ctx_get_root(h->ctx), "/") ?
-		     cpuiso_ctx_get_root(h->ctx) : "") < 0)
-		return -ENOMEM;
-	lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0 || flock(lock, LOCK_EX) < 0)
-		return refuse(why, errno, "cannot take the cpuiso lock %s: %s",
-			      path, strerror(errno));
-	r = cpuiso_journal_recover(h->ctx, &restored);
-	if (r < 0)
-		return refuse(why, -r, "an interrupted cpuiso run could not be rolled back: %s",
-			      strerror(-r));
-	r = system_read(h, &sys, why);
-	if (r < 0)
-		return r;
-	if (!has_state_files(sys, cpus)) {
-		unsigned int moved;
-
-		r = target == CPUISO_STATE_ISOLATED ?
-			cpuiso_compat_isolate(h->ctx, sys, cpus, &moved) :
-			cpuiso_compat_release(h->ctx, sys, cpus);
-		return r < 0 ? refuse(why, -r, "compat backend: %s", strerror(-r)) : 0;
-	}
-	r = cpuiso_plan_new(sys, cpus, target, 0, &plan, why);
-	if (r < 0)
-		return why && *why ? r : refuse(why, -r, "%s", strerror(-r));
-	if (target == CPUISO_STATE_ISOLATED)
-		cpuiso_module_load(h->ctx);
-	r = cpuiso_journal_begin(h->ctx, plan);
-	if (r == 0) {
-		r = cpuiso_plan_apply(h->ctx, plan, &done, &rolled_back);
-		if (r == 0 || rolled_back)
-			cpuiso_journal_end(h->ctx);
-	}
-	cpuiso_plan_free(plan);
-	return r < 0 ? refuse(why, -r, "%s", strerror(-r)) : 0;
+	r = cpuiso_change(h->ctx, &req, 0, &res);
+	for (size_t i = 0; res && i < cpuiso_change_result_nr_notes(res); i++)
+		note(h, "%s", cpuiso_change_result_get_note(res, i));
+	if (r == 0)
+		return 0;
+	msg = res ? cpuiso_change_result_get_message(res) : NULL;
+	if (res && cpuiso_change_result_get_status(res) == CPUISO_CHANGE_PARTIAL)
+		return refuse(why, -r, "%s; and the rollback failed: some CPUs stay changed",
+			      msg ? msg : strerror(-r));
+	return refuse(why, -r, "%s", msg ? msg : strerror(-r));
 }
 
 /* Which of @cpus are isolated now. */

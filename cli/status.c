@@ -253,7 +253,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "Jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
-			cli->json = true;
+			cli_set_json(cli);
 			break;
 		case 'h':
 			puts("Usage: cpuiso status [-J] [CPULIST]");

@@ -527,32 +527,61 @@ static int narrow_all(struct compat *c, const struct cpuiso_cpuset *cpus,
 
 /* ---- the cpuset partition ---------------------------------------------- */
 
+/* Write a cgroup file, naming it in the error. */
+static int cg_write(struct compat *c, const char *value, const char *file)
+{
+	int r = ctx_write(c->ctx, value, "%s", file);
+
+	if (r < 0)
+		err(c->ctx, "%s%s: writing '%s': %s", c->ctx->root, file, value,
+		    strerror(-r));
+	return r;
+}
+
+/*
+ * The partition back to nothing: member, removed, and +cpuset taken back
+ * if it was ours.  Every step is tried; a partition that never got its
+ * files (a failed mkdir) has nothing to turn back.
+ */
+static int partition_remove(struct compat *c)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = 0, q;
+
+	if (ctx_exists(c->ctx, PARTITION) > 0) {
+		q = ctx_write(c->ctx, "member", PARTITION "/cpuset.cpus.partition");
+		if (q < 0 && q != -ENOENT)
+			r = cg_write(c, "member", PARTITION "/cpuset.cpus.partition");
+		/* tasks a user put there keep it: as a member, harmless */
+		if (ctx_path(c->ctx, &path, PARTITION) == 0 && rmdir(path) < 0)
+			dbg(c->ctx, "%s: %s, left as a member cgroup", path,
+			    strerror(errno));
+	}
+	if (c->added_cpuset) {
+		q = cg_write(c, "-cpuset", CGROUP "/cgroup.subtree_control");
+		if (q == 0)
+			c->added_cpuset = false;
+		else if (r == 0)
+			r = q;
+	}
+	return r;
+}
+
 static int partition_set(struct compat *c, const struct cpuiso_cpuset *cpus)
 {
 	_cleanup_free_ char *ctl = NULL, *list = NULL, *path = NULL, *type = NULL;
 	int r;
 
-	if (cpuiso_cpuset_count(cpus) == 0) {
-		if (ctx_exists(c->ctx, PARTITION) > 0) {
-			r = ctx_write(c->ctx, "member", PARTITION "/cpuset.cpus.partition");
-			if (r < 0)
-				return r;
-			/* tasks a user put there keep it: as a member, harmless */
-			r = ctx_path(c->ctx, &path, PARTITION);
-			if (r == 0 && rmdir(path) < 0)
-				dbg(c->ctx, "%s: %s, left as a member cgroup", path,
-				    strerror(errno));
-		}
-		if (c->added_cpuset &&
-		    ctx_write(c->ctx, "-cpuset", CGROUP "/cgroup.subtree_control") == 0)
-			c->added_cpuset = false;
-		return 0;
-	}
+	if (cpuiso_cpuset_count(cpus) == 0)
+		return partition_remove(c);
 	r = ctx_read(c->ctx, &ctl, CGROUP "/cgroup.subtree_control");
-	if (r < 0)
+	if (r < 0) {
+		err(c->ctx, "%s" CGROUP "/cgroup.subtree_control: %s (no cgroup v2?)",
+		    c->ctx->root, strerror(-r));
 		return r;
+	}
 	if (!strstr(ctl, "cpuset")) {
-		r = ctx_write(c->ctx, "+cpuset", CGROUP "/cgroup.subtree_control");
+		r = cg_write(c, "+cpuset", CGROUP "/cgroup.subtree_control");
 		if (r < 0)
 			return r;
 		c->added_cpuset = true;
@@ -560,18 +589,22 @@ static int partition_set(struct compat *c, const struct cpuiso_cpuset *cpus)
 	r = ctx_path(c->ctx, &path, PARTITION);
 	if (r < 0)
 		return r;
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		r = -errno;
+		err(c->ctx, "%s: %s", path, strerror(-r));
+		return r;
+	}
 	r = cpuiso_cpuset_format(cpus, &list);
 	if (r < 0)
 		return r;
-	r = ctx_write(c->ctx, list, PARTITION "/cpuset.cpus");
+	r = cg_write(c, list, PARTITION "/cpuset.cpus");
 	if (r == 0)
-		r = ctx_write(c->ctx, "isolated", PARTITION "/cpuset.cpus.partition");
+		r = cg_write(c, "isolated", PARTITION "/cpuset.cpus.partition");
 	if (r == 0)
 		r = ctx_read(c->ctx, &type, PARTITION "/cpuset.cpus.partition");
 	if (r == 0 && strcmp(type, "isolated")) {
-		err(c->ctx, "cpuset partition: %s", type);
+		err(c->ctx, "%s" PARTITION "/cpuset.cpus.partition: reads '%s' after writing 'isolated'",
+		    c->ctx->root, type);
 		r = -EINVAL;
 	}
 	return r;
@@ -656,6 +689,15 @@ static int compat_change(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys
 	return r < 0 ? r : s;
 }
 
+/* One compat change, without the undo of a failed isolate (change.c does it). */
+int compat_apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+		 const struct cpuiso_cpuset *cpus, bool isolate)
+{
+	unsigned int moved;
+
+	return compat_change(ctx, sys, cpus, isolate, &moved);
+}
+
 /**
  * cpuiso_compat_isolate: isolate @cpus as far as a stock kernel allows.
  * @moved: how many IRQ and kernel thread masks were narrowed
@@ -737,6 +779,76 @@ static int count_irq(struct compat *c, const char *irq, void *arg)
 	return 0;
 }
 
+/* The CPUs the compat backend isolated, from its record (empty if none). */
+int compat_recorded_cpus(struct cpuiso_ctx *ctx, unsigned int nbits,
+			 struct cpuiso_cpuset **ret)
+{
+	struct compat c = { .ctx = ctx, .nbits = nbits };
+	int r = state_load(&c);
+
+	if (r == 0)
+		*ret = TAKE_PTR(c.isolated);
+	compat_done(&c);
+	return r;
+}
+
+/*
+ * Per property, what the compat backend reaches for @c: read back from
+ * the kernel's files (@read_back), or what an isolate would reach.  The
+ * tick and RCU callbacks need boot parameters unless given at boot.
+ */
+int compat_cpu_properties(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+			  struct cpuiso_change_cpu *cc, bool read_back)
+{
+	struct compat c = { .ctx = ctx, .nbits = cpuiso_system_nr_cpus(sys) };
+	const struct cpuiso_cpu *cpu = cpuiso_system_get_cpu(sys, cc->id);
+	struct irq_count n = { cc->id, 0 };
+	int domain, wq, nohz, r = 0;
+	bool nocb;
+
+	nohz = file_has_cpu(&c, "/sys/devices/system/cpu/nohz_full", false, cc->id);
+	nocb = nohz == 1 || cmdline_names(&c, "rcu_nocbs", cc->id);
+	if (each_number(&c, "/proc/irq", count_irq, &n) < 0)
+		n.left = 0;
+	if (read_back) {
+		domain = file_has_cpu(&c, CGROUP "/cpuset.cpus.isolated", false, cc->id);
+		if (domain < 0 && cpuiso_system_get_mask(sys, CPUISO_MASK_ISOLATED))
+			domain = cpuiso_cpuset_test(cpuiso_system_get_mask(sys,
+					CPUISO_MASK_ISOLATED), cc->id);
+		wq = file_has_cpu(&c, WQ_MASK, true, cc->id);
+		r |= change_cpu_set_prop(cc, CPUISO_PROP_LOAD_BALANCING,
+			domain == 1 ? CPUISO_ACHIEVED_YES : domain == 0 ?
+			CPUISO_ACHIEVED_NO : CPUISO_ACHIEVED_UNKNOWN,
+			domain == 0 ? "not in an isolated cpuset partition" : NULL);
+		r |= change_cpu_set_prop(cc, CPUISO_PROP_WORKQUEUES,
+			wq == 0 ? CPUISO_ACHIEVED_YES : wq == 1 ? CPUISO_ACHIEVED_NO :
+			CPUISO_ACHIEVED_UNKNOWN,
+			wq == 1 ? "still in the unbound workqueue cpumask" : NULL);
+		r |= n.left ? change_cpu_set_prop(cc, CPUISO_PROP_IRQS, CPUISO_ACHIEVED_BOOT_PARAM,
+				"isolcpus=managed_irq: %u IRQ(s) still allowed, managed ones cannot move",
+				n.left) :
+			change_cpu_set_prop(cc, CPUISO_PROP_IRQS, CPUISO_ACHIEVED_YES, NULL);
+	} else {
+		r |= change_cpu_set_prop(cc, CPUISO_PROP_LOAD_BALANCING, CPUISO_ACHIEVED_YES, NULL);
+		r |= change_cpu_set_prop(cc, CPUISO_PROP_WORKQUEUES, CPUISO_ACHIEVED_YES, NULL);
+		r |= change_cpu_set_prop(cc, CPUISO_PROP_IRQS, CPUISO_ACHIEVED_YES,
+					 "managed IRQs need isolcpus=managed_irq at boot");
+	}
+	r |= change_cpu_set_prop(cc, CPUISO_PROP_KTHREADS, CPUISO_ACHIEVED_YES,
+				 "per-CPU kernel threads stay");
+	r |= cpu && cpuiso_cpu_is_hotpluggable(cpu) ?
+		change_cpu_set_prop(cc, CPUISO_PROP_TIMERS, CPUISO_ACHIEVED_YES,
+				    "moved by an offline/online cycle") :
+		change_cpu_set_prop(cc, CPUISO_PROP_TIMERS, CPUISO_ACHIEVED_NO,
+				    "the CPU cannot go offline");
+	r |= nohz == 1 ? change_cpu_set_prop(cc, CPUISO_PROP_TICK, CPUISO_ACHIEVED_YES, NULL) :
+		change_cpu_set_prop(cc, CPUISO_PROP_TICK, CPUISO_ACHIEVED_BOOT_PARAM, "nohz_full=");
+	r |= nocb ? change_cpu_set_prop(cc, CPUISO_PROP_RCU_CALLBACKS, CPUISO_ACHIEVED_YES, NULL) :
+		change_cpu_set_prop(cc, CPUISO_PROP_RCU_CALLBACKS, CPUISO_ACHIEVED_BOOT_PARAM,
+				    "rcu_nocbs=");
+	return r ? -ENOMEM : 0;
+}
+
 /**
  * cpuiso_compat_report: what the compat backend achieved for @cpu, read
  * back from the kernel's own files, and what needs boot parameters.
@@ -746,24 +858,28 @@ CPUISO_EXPORT int cpuiso_compat_report(struct cpuiso_ctx *ctx,
 				       const struct cpuiso_system *sys,
 				       unsigned int cpu, char **ret)
 {
-	struct compat c = { .ctx = ctx, .nbits = cpuiso_system_nr_cpus(sys) };
-	struct irq_count n = { cpu, 0 };
-	int domain, wq, nohz, r;
+	struct cpuiso_change_cpu c = { .id = cpu, .to = CPUISO_STATE_ISOLATED };
+	_cleanup_free_ char *line = NULL;
+	int r = compat_cpu_properties(ctx, sys, &c, true);
 
-	domain = file_has_cpu(&c, CGROUP "/cpuset.cpus.isolated", false, cpu);
-	wq = file_has_cpu(&c, WQ_MASK, true, cpu);
-	nohz = file_has_cpu(&c, "/sys/devices/system/cpu/nohz_full", false, cpu);
-	r = each_number(&c, "/proc/irq", count_irq, &n);
-	if (r < 0)
-		return r;
-	if (asprintf(ret, "cpu%u: load balancing %s, unbound workqueues %s, "
-		     "IRQs still allowed %u (managed ones cannot move), "
-		     "tick %s, RCU callbacks %s", cpu,
-		     domain == 1 ? "off" : "ON (no isolated partition)",
-		     wq == 0 ? "off" : wq == 1 ? "ON" : "unknown", n.left,
-		     nohz == 1 ? "stops (nohz_full)" : "runs: needs nohz_full= at boot",
-		     cmdline_names(&c, "rcu_nocbs", cpu) || nohz == 1 ?
-		     "offloaded" : "run here: need rcu_nocbs= at boot") < 0)
-		return -ENOMEM;
-	return 0;
+	if (r == 0 && asprintf(&line, "cpu%u:", cpu) < 0)
+		r = -ENOMEM;
+	for (size_t p = 0; r == 0 && p < _CPUISO_PROP_MAX; p++) {
+		char *grown;
+
+		if (asprintf(&grown, "%s%s %s %s%s%s%s", line, p ? "," : "",
+			     cpuiso_property_to_string(p),
+			     cpuiso_achieved_to_string(c.props[p].achieved),
+			     c.props[p].detail ? " (" : "",
+			     c.props[p].detail ? c.props[p].detail : "",
+			     c.props[p].detail ? ")" : "") < 0)
+			r = -ENOMEM;
+		else
+			free(line), line = grown;
+	}
+	for (size_t p = 0; p < _CPUISO_PROP_MAX; p++)
+		free(c.props[p].detail);
+	if (r == 0)
+		*ret = TAKE_PTR(line);
+	return r;
 }

@@ -55,9 +55,48 @@ struct kmod_module;
 int module_find(struct cpuiso_ctx *ctx, char **release,
 		struct kmod_ctx **kctx_ret, struct kmod_module **ret);
 
-/* plan.c */
+/* plan_build(): per CPU only, no request-wide housekeeping check */
+#define PLAN_NO_HOUSEKEEPING (1u << 16)
+
+/* plan.c: the one validation of a request, for both backends */
+int plan_build(const struct cpuiso_system *sys,
+	       const struct cpuiso_cpuset *compat,
+	       const struct cpuiso_cpuset *iso, const struct cpuiso_cpuset *rel,
+	       unsigned int flags, struct cpuiso_plan **ret, char **why);
+int plan_set_state(struct cpuiso_ctx *ctx, unsigned int cpu,
+		   enum cpuiso_state state);
 int plan_undo_step(struct cpuiso_ctx *ctx, const struct cpuiso_step *s);
 
+/* change.c: one CPU's part of a change result */
+struct change_prop {
+	enum cpuiso_achieved achieved;
+	char *detail;		/* the boot parameter, or why not */
+};
+
+struct cpuiso_change_cpu {
+	unsigned int id;
+	enum cpuiso_state from, to;
+	enum cpuiso_outcome outcome;
+	int error;
+	char *message;
+	struct change_prop props[_CPUISO_PROP_MAX];
+};
+
+int change_cpu_set_prop(struct cpuiso_change_cpu *c, enum cpuiso_property prop,
+			enum cpuiso_achieved achieved, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* compat.c */
+int compat_apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+		 const struct cpuiso_cpuset *cpus, bool isolate);
+int compat_recorded_cpus(struct cpuiso_ctx *ctx, unsigned int nbits,
+			 struct cpuiso_cpuset **ret);
+int compat_cpu_properties(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+			  struct cpuiso_change_cpu *c, bool read_back);
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_system *, cpuiso_system_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_plan *, cpuiso_plan_free)
 
 #endif

@@ -102,7 +102,6 @@ CPUISO_EXPORT void cpuiso_system_free(struct cpuiso_system *sys)
 	free(sys);
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_system *, cpuiso_system_free)
 
 static int read_mask(struct cpuiso_ctx *ctx, struct cpuiso_system *sys,
 		     enum cpuiso_mask m)

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	# userspace build
 	build-essential meson ninja-build pkg-config python3
-	libkmod-dev libsmartcols-dev libudev-dev libcmocka-dev libjson-c-dev
+	libkmod-dev libsmartcols-dev libudev-dev libjson-c-dev libcmocka-dev
 	# the OCI hook's end-to-end test: a real runtime, a busybox rootfs
 	runc
 	# kernel and module build

@@ -193,9 +193,11 @@ static void test_report(void **state)
 	tree_write(root, "/proc/cmdline", "console=ttyS0 rcu_nocbs=2\n");
 	env_new(&e, root, "2");
 	assert_int_equal(cpuiso_compat_report(e.ctx, e.sys, 2, &line), 0);
-	assert_string_equal(line, "cpu2: load balancing off, unbound workqueues off, "
-			    "IRQs still allowed 3 (managed ones cannot move), "
-			    "tick runs: needs nohz_full= at boot, RCU callbacks offloaded");
+	assert_string_equal(line, "cpu2: load-balancing yes, workqueues yes, "
+			    "irqs boot-parameter (isolcpus=managed_irq: 3 IRQ(s) still allowed, "
+			    "managed ones cannot move), kthreads yes (per-CPU kernel threads stay), "
+			    "timers yes (moved by an offline/online cycle), "
+			    "tick boot-parameter (nohz_full=), rcu-callbacks yes");
 	free(line);
 	env_free(&e);
 	tree_free(root);
