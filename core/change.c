@@ -573,6 +573,34 @@ static int choose_backend(const struct cpuiso_probe *probe)
 		CPUISO_BACKEND_STATE : CPUISO_BACKEND_COMPAT;
 }
 
+/*
+ * The policy does not release CPUs that the OCI hook isolated for a
+ * container (its records): the container's stop does, or, if it died
+ * without one, the hook's next run.  Each one kept is noted.
+ */
+static int keep_claimed(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+			struct cpuiso_cpuset *rel, struct cpuiso_change_result *res)
+{
+	_cleanup_(cpuiso_claims_freep) struct cpuiso_claims *claims = NULL;
+	int cpu, r;
+
+	r = cpuiso_claims_read(ctx, cpuiso_system_nr_cpus(sys), &claims);
+	if (r < 0)
+		return result_fail(res, CPUISO_CHANGE_REFUSED, -r,
+				   "cannot read the container records under %s/run/cpuiso: %s",
+				   ctx->root, strerror(-r));
+	for (size_t i = 0; i < cpuiso_claims_count(claims); i++)
+		cpuiso_cpuset_foreach(cpu, cpuiso_claims_get_isolated(claims, i)) {
+			if (!cpuiso_cpuset_test(rel, cpu))
+				continue;
+			cpuiso_cpuset_clear(rel, cpu);
+			if (result_note(res, "CPU %d stays isolated: container %s holds it",
+					cpu, cpuiso_claims_get_owner(claims, i)) < 0)
+				return -ENOMEM;
+		}
+	return 0;
+}
+
 /* The CPUs to isolate and release, from the request. */
 static int request_sets(const struct cpuiso_system *sys,
 			const struct cpuiso_change_request *req,
@@ -678,6 +706,11 @@ static int change_locked(struct cpuiso_ctx *ctx,
 	if (r < 0)
 		return result_fail(res, CPUISO_CHANGE_REFUSED, -r, "%s",
 				   why ? why : strerror(-r));
+	if (req->op == CPUISO_CHANGE_POLICY) {
+		r = keep_claimed(ctx, sys, rel, res);
+		if (r < 0)
+			return r;
+	}
 	if (backend == CPUISO_BACKEND_COMPAT) {
 		const char *reason;
 

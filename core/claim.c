@@ -123,8 +123,6 @@ CPUISO_EXPORT void cpuiso_claims_free(struct cpuiso_claims *claims)
 	free(claims);
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_claims *, cpuiso_claims_free)
-
 /* One record's text, refused whole if any line is not as written. */
 static int claim_parse(char *text, unsigned int nbits, struct claim *c)
 {

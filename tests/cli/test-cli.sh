@@ -218,6 +218,19 @@ c = json.load(open(sys.argv[1]))["containers"]
 assert c == [{"container": "pod-a_ctr", "cpus": "1-2", "isolated": "1", "pid": 4242}], c
 ' "$out/containers-json.out"
 
+# apply (the policy, the udev rules) leaves a container's CPUs isolated
+mkdir -p "$c/etc"
+echo 'isolated = 2' >"$c/etc/cpuiso.conf"
+echo isolated >"$c/sys/devices/system/cpu/cpu1/state"
+run apply-container 0 --sysroot "$c" apply &&
+	check "apply keeps CPU 1 isolated while container pod-a_ctr holds it" \
+		eval '[ "$(cat "$c/sys/devices/system/cpu/cpu1/state")" = isolated ] &&
+		      grep -q "CPU 1 stays isolated: container pod-a_ctr holds it" "$out/apply-container.err"'
+rm "$c/run/cpuiso/containers/pod-a_ctr"
+run apply-no-container 0 --sysroot "$c" apply &&
+	check "without the record apply releases CPU 1" \
+		[ "$(cat "$c/sys/devices/system/cpu/cpu1/state")" = online ]
+
 # bash completion offers the verbs, then each verb's options
 comp=$here/../../cli/cpuiso.bash-completion
 check "completion: verbs" bash -c ". '$comp'; COMP_WORDS=(cpuiso is); COMP_CWORD=1; _cpuiso
