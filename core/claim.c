@@ -303,9 +303,8 @@ CPUISO_EXPORT int cpuiso_claim_write(struct cpuiso_ctx *ctx, const char *owner,
 				     const struct cpuiso_cpuset *isolated,
 				     int pid, unsigned long long start)
 {
-	_cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL;
+	_cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL, *text = NULL;
 	_cleanup_free_ char *c = NULL, *iso = NULL;
-	FILE *f;
 	int r;
 
 	if (!cpuiso_claim_owner_valid(owner) || pid < 0 ||
@@ -320,22 +319,13 @@ CPUISO_EXPORT int cpuiso_claim_write(struct cpuiso_ctx *ctx, const char *owner,
 	r = claim_dir(ctx, &dir, true);
 	if (r < 0)
 		return r;
+	/* the temporary file is hidden: no valid owner starts with '.' */
 	if (asprintf(&path, "%s/%s", dir, owner) < 0 ||
-	    asprintf(&tmp, "%s/.%s.tmp", dir, owner) < 0)
+	    asprintf(&tmp, "%s/.%s.tmp", dir, owner) < 0 ||
+	    asprintf(&text, "%s\ncpus %s\nisolated %s\npid %d\nstart %llu\n",
+		     CLAIM_MAGIC, c, iso, pid, start) < 0)
 		return -ENOMEM;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%s\ncpus %s\nisolated %s\npid %d\nstart %llu\n",
-		CLAIM_MAGIC, c, iso, pid, start);
-	r = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return write_file_atomic(path, tmp, text);
 }
 
 /* Forget @owner's claim; no record is not an error. */

@@ -194,3 +194,27 @@ int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
 	dbg(ctx, "wrote '%s' to %s", value, path);
 	return (size_t)n == len ? 0 : -EIO;
 }
+
+/*
+ * Replace @path whole with @text: written to @tmp (same directory),
+ * fsynced, renamed over @path, so a reader or a crash sees the old file
+ * or the new one, never a part.  @tmp is removed on failure.
+ */
+int write_file_atomic(const char *path, const char *tmp, const char *text)
+{
+	FILE *f;
+	int r;
+
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	r = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0 ?
+		0 : -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
