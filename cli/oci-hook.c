@@ -61,7 +61,7 @@ static void usage(FILE *out)
 	      " -d, --debug          log what the library does\n"
 	      " -h, --help           display this help\n"
 	      " -V, --version        display version\n"
-	      "\nFor more details see docs/containers.md.\n", out);
+	      "\nFor more details see cpuiso-oci-hook(8).\n", out);
 }
 
 int main(int argc, char **argv)
