@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cpuiso-oci-hook [--sysroot DIR] [--debug] [STAGE]: an OCI runtime hook.
+ * cpuiso-oci-hook [--sysroot DIR] [--debug] [STAGE | --reconcile]: an OCI
+ * runtime hook.
  * The runtime writes the container's state on stdin; at createRuntime or
  * prestart (status "creating") the hook isolates the CPUs of a container
  * annotated cpuiso.io/isolate=true, at poststop (status "stopped") it
@@ -51,13 +52,15 @@ static int read_stdin(char **ret, size_t *len)
 
 static void usage(FILE *out)
 {
-	fputs("Usage:\n cpuiso-oci-hook [options] [createRuntime|prestart|poststop]\n\n"
+	fputs("Usage:\n cpuiso-oci-hook [options] [createRuntime|prestart|poststop]\n"
+	      " cpuiso-oci-hook [options] --reconcile\n\n"
 	      "OCI runtime hook: isolate the CPUs of a container annotated\n"
 	      OCI_ANNOTATION_ISOLATE "=true when it starts, release them when it stops.\n"
 	      "Reads the container's state on stdin; without a stage, the state's\n"
 	      "status says it (\"creating\": isolate, \"stopped\": release).\n\n"
 	      "Options:\n"
 	      "     --sysroot <dir>  CPUs and records under <dir>, not /\n"
+	      "     --reconcile      only release the CPUs of containers that are gone\n"
 	      " -d, --debug          log what the library does\n"
 	      " -h, --help           display this help\n"
 	      " -V, --version        display version\n"
@@ -66,9 +69,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SYSROOT = 0x100 };
+	enum { OPT_SYSROOT = 0x100, OPT_RECONCILE };
 	static const struct option longopts[] = {
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "reconcile", no_argument, NULL, OPT_RECONCILE },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -77,14 +81,17 @@ int main(int argc, char **argv)
 	struct oci_hook h = { .proc = "/proc", .log = stderr };
 	_cleanup_free_ char *state = NULL, *why = NULL;
 	const char *sysroot = "/";
-	bool debug = false;
-	size_t len;
+	bool debug = false, reconcile = false;
+	size_t len = 0;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "dhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SYSROOT:
 			sysroot = optarg;
+			break;
+		case OPT_RECONCILE:
+			reconcile = true;
 			break;
 		case 'd':
 			debug = true;
@@ -100,13 +107,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind > 1) {
+	if (argc - optind > (reconcile ? 0 : 1)) {
 		usage(stderr);
 		return 2;
 	}
 	h.stage = optind < argc ? argv[optind] : NULL;
 
-	r = read_stdin(&state, &len);
+	r = reconcile ? 0 : read_stdin(&state, &len);
 	if (r < 0) {
 		fprintf(stderr, "cpuiso-oci-hook: cannot read the state on stdin: %s\n",
 			strerror(-r));
@@ -121,7 +128,8 @@ int main(int argc, char **argv)
 	cpuiso_ctx_set_log_fn(h.ctx, log_stderr, NULL);
 	if (debug)
 		cpuiso_ctx_set_log_priority(h.ctx, LOG_DEBUG);
-	r = oci_hook_run(&h, state, len, &why);
+	r = reconcile ? oci_hook_reconcile(&h, &why) :
+			oci_hook_run(&h, state, len, &why);
 	cpuiso_ctx_unref(h.ctx);
 	if (r < 0) {
 		fprintf(stderr, "cpuiso-oci-hook: refused: %s\n",

@@ -538,7 +538,7 @@ static int reconcile(const struct oci_hook *h, const char *self,
 		unsigned long long start;
 		int pid = cpuiso_claims_get_pid(claims, i, &start);
 
-		if (strcmp(owner, self) == 0 || alive(h, pid, start))
+		if ((self && strcmp(owner, self) == 0) || alive(h, pid, start))
 			continue;
 		note(h, "container %s is gone (process %d): reconciling its record",
 		     owner, pid);
@@ -714,6 +714,33 @@ static int wants_isolation(const struct oci_state *st,
 		      v_q ? v_q : "");
 }
 
+/*
+ * What every run starts with: root on the live system, the containers'
+ * lock, and the records of containers that are gone reconciled (all but
+ * @self's).  Returns the lock's fd.
+ */
+static int begin(const struct oci_hook *h, const char *self, char **why)
+{
+	_cleanup_(cpuiso_system_freep) struct cpuiso_system *sys = NULL;
+	_cleanup_close_ int lock = -1;
+	int r;
+
+	if (strcmp(cpuiso_ctx_get_root(h->ctx), "/") == 0 && geteuid() != 0)
+		return refuse(why, EPERM, "must be root to change CPUs");
+	lock = cpuiso_claims_lock(h->ctx);
+	if (lock < 0)
+		return refuse(why, -lock, "cannot take the containers' lock under %s/run/cpuiso: %s",
+			      cpuiso_ctx_get_root(h->ctx), strerror(-lock));
+	r = system_read(h, &sys, why);
+	if (r < 0)
+		return r;
+	r = reconcile(h, self, cpuiso_system_nr_cpus(sys));
+	if (r < 0)
+		return refuse(why, -r, "cannot read the container records: %s",
+			      strerror(-r));
+	return TAKE_FD(lock);
+}
+
 /**
  * oci_hook_run: one hook invocation on @state (the runtime's stdin).
  * Returns 0, or a negative errno with *why saying what was refused; a
@@ -722,7 +749,6 @@ static int wants_isolation(const struct oci_state *st,
 int oci_hook_run(const struct oci_hook *h, const char *state, size_t len,
 		 char **why)
 {
-	_cleanup_(cpuiso_system_freep) struct cpuiso_system *sys = NULL;
 	_cleanup_close_ int lock = -1;
 	struct oci_state st;
 	struct oci_config cfg = { 0 };
@@ -739,22 +765,24 @@ int oci_hook_run(const struct oci_hook *h, const char *state, size_t len,
 		if (r == 0)
 			r = wants_isolation(&st, &cfg, &want, why);
 	}
-	if (r == 0 && strcmp(cpuiso_ctx_get_root(h->ctx), "/") == 0 && geteuid() != 0)
-		r = refuse(why, EPERM, "must be root to change CPUs");
-	if (r == 0) {
-		lock = cpuiso_claims_lock(h->ctx);
-		if (lock < 0)
-			r = refuse(why, -lock, "cannot take the containers' lock under %s/run/cpuiso: %s",
-				   cpuiso_ctx_get_root(h->ctx), strerror(-lock));
-	}
 	if (r == 0)
-		r = system_read(h, &sys, why);
-	if (r == 0)
-		r = reconcile(h, st.id, cpuiso_system_nr_cpus(sys));
-	if (r == 0)
+		r = lock = begin(h, st.id, why);
+	if (r >= 0)
 		r = stage == OCI_STAGE_RELEASE ? release(h, st.id, why) :
 		    want ? isolate(h, &st, &cfg, why) : 0;
 	oci_state_done(&st);
 	oci_config_done(&cfg);
 	return r;
+}
+
+/**
+ * oci_hook_reconcile: only release the CPUs of containers that are gone
+ * (cpuiso-oci-hook --reconcile, e.g. from a timer or after a runtime
+ * crash), without a container to start or stop.
+ */
+int oci_hook_reconcile(const struct oci_hook *h, char **why)
+{
+	_cleanup_close_ int lock = begin(h, NULL, why);
+
+	return lock < 0 ? lock : 0;
 }

@@ -62,6 +62,7 @@ struct oci_hook {
 
 int oci_hook_run(const struct oci_hook *h, const char *state, size_t len,
 		 char **why);
+int oci_hook_reconcile(const struct oci_hook *h, char **why);
 
 /* @s for a message: printable ASCII, the rest as \xNN, cut at 64. */
 char *oci_quote(const char *s);

@@ -176,5 +176,17 @@ check "e: CPU 1 released at stop" [ "$(cpu 1) $(records)" = "online " ]
 stop d
 check "d's late poststop changes nothing" [ "$(cpu 1) $(records)" = "online " ]
 
+# 7. or without waiting for a start: cpuiso-oci-hook --reconcile
+bundle f 1 true
+check "f starts" start f
+pid=$(rt state f | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+kill -9 "$pid"
+for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+check "f killed: CPU 1 still isolated" [ "$(cpu 1) $(records)" = "isolated f " ]
+check "--reconcile succeeds" "$hook" --sysroot "$tree" --reconcile
+check "--reconcile released f's CPU 1 and its record" \
+	[ "$(cpu 1) $(records)" = "online " ]
+stop f
+
 echo "1..$n"
 [ "$failed" = 0 ]

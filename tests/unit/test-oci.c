@@ -568,6 +568,29 @@ static void test_reconcile(void **state)
 	assert_string_equal(snap, "online isolated online online | c:1/1");
 }
 
+/* --reconcile: the records of gone containers only, nothing started. */
+static void test_reconcile_only(void **state)
+{
+	struct fix *f = *state;
+	_cleanup_free_ char *ca = isolated_config("1"), *ba = bundle(f, "a", ca);
+	_cleanup_free_ char *cb = isolated_config("2-3"), *bb = bundle(f, "b", cb);
+	_cleanup_free_ char *why = NULL, *snap = NULL;
+
+	proc_add(f, 100, 5000);
+	proc_add(f, 200, 6000);
+	assert_int_equal(run(f, "a", 100, ba, "creating", &why), 0);
+	assert_int_equal(run(f, "b", 200, bb, "creating", &why), 0);
+	assert_int_equal(oci_hook_reconcile(&f->h, &why), 0);
+	snap = snapshot(f);
+	assert_string_equal(snap, "online isolated isolated isolated | a:1/1 b:2-3/2-3");
+
+	proc_kill(f, 200);
+	assert_int_equal(oci_hook_reconcile(&f->h, &why), 0);
+	free(snap);
+	snap = snapshot(f);
+	assert_string_equal(snap, "online isolated online online | a:1/1");
+}
+
 /* Starting needs the process that stands for the container. */
 static void test_no_pid(void **state)
 {
@@ -596,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_and_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconcile_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_pid, setup, teardown),
 	};
 
