@@ -42,6 +42,8 @@ ldd "$busybox" >/dev/null 2>&1 && skip_all "$busybox is not static (busybox-stat
 
 work=$(mktemp -d /tmp/cpuiso-oci-XXXXXX)
 state=$work/runtime-state		# the runtime's own --root, not /run/runc
+# container ids (and so cgroup names) of this run: NAME is ${pfx}NAME
+pfx=cpuiso-test-$$-
 rt() { "$runtime" --root "$state" "$@"; }
 cleanup() {
 	for id in $(rt list -q 2>/dev/null); do
@@ -56,7 +58,7 @@ tree=$work/tree
 cp -a "$here/../trees/guest-runtime-iso" "$tree"
 mkdir -p "$tree/run"
 cpu() { cat "$tree/sys/devices/system/cpu/cpu$1/state"; }
-records() { ls "$tree/run/cpuiso/containers" 2>/dev/null | tr '\n' ' '; }
+records() { ls "$tree/run/cpuiso/containers" 2>/dev/null | sed "s/^$pfx//" | tr '\n' ' '; }
 dump() {
 	echo "states: $(cpu 0) $(cpu 1) $(cpu 2) $(cpu 3); records: $(records)"
 	tail -n 5 "$work"/*.log 2>/dev/null
@@ -93,24 +95,24 @@ PY
 
 # start NAME: run the container detached; its runtime's output in NAME.log
 start() {
-	rt run -d -b "$work/$1" "$1" </dev/null >"$work/$1.log" 2>&1
+	rt run -d -b "$work/$1" "$pfx$1" </dev/null >"$work/$1.log" 2>&1
 }
 stop() {
-	rt kill "$1" KILL >/dev/null 2>&1
+	rt kill "$pfx$1" KILL >/dev/null 2>&1
 	for _ in $(seq 50); do
-		rt state "$1" 2>/dev/null | grep -q '"status": "stopped"' && break
+		rt state "$pfx$1" 2>/dev/null | grep -q '"status": "stopped"' && break
 		sleep 0.1
 	done
-	rt delete "$1" >>"$work/$1.log" 2>&1
+	rt delete "$pfx$1" >>"$work/$1.log" 2>&1
 }
-exists() { rt state "$1" >/dev/null 2>&1; }
+exists() { rt state "$pfx$1" >/dev/null 2>&1; }
 
 # Can this runtime run a container here at all?  If not, say exactly why.
 bundle probe 1 "" true || skip_all "$runtime spec failed"
-if ! rt run -b "$work/probe" probe </dev/null >"$work/probe.log" 2>&1; then
+if ! rt run -b "$work/probe" "${pfx}probe" </dev/null >"$work/probe.log" 2>&1; then
 	skip_all "$runtime cannot run a container here: $(tr '\n' ' ' <"$work/probe.log")"
 fi
-rt delete -f probe >/dev/null 2>&1
+rt delete -f "${pfx}probe" >/dev/null 2>&1
 
 # 1. a container annotated for isolation starts with its CPU isolated
 bundle a 1 true
@@ -120,7 +122,7 @@ check "a: CPUs 0 and 3 stay housekeeping, 2 stays isolated by hand" \
 	[ "$(cpu 0) $(cpu 2) $(cpu 3)" = "online isolated online" ]
 "$cpuiso" --sysroot "$tree" status >"$work/status.out" 2>&1
 check "cpuiso status lists CPU 1 as container a's" \
-	grep -Eq '^a +1 +1 +[0-9]+' "$work/status.out"
+	grep -Eq "^${pfx}a +1 +1 +[0-9]+" "$work/status.out"
 
 # 2. two containers never share a CPU: b wants CPU 1 too, its start aborts
 bundle b 1 true
@@ -129,7 +131,7 @@ if start b; then
 else
 	ok "b (CPU 1, held by a) is refused"
 fi
-check "b: the runtime says why" grep -q "CPU 1 belongs to container a" "$work/b.log"
+check "b: the runtime says why" grep -q "CPU 1 belongs to container ${pfx}a" "$work/b.log"
 check "b: the container does not exist" eval '! exists b'
 check "b: a keeps CPU 1, b has no record" \
 	[ "$(cpu 1) $(records)" = "isolated a " ]
@@ -161,7 +163,7 @@ stop plain
 # 6. a container dies and its runtime never runs poststop: the record stays
 bundle d 1 true
 check "d starts" start d
-pid=$(rt state d | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+pid=$(rt state "${pfx}d" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 kill -9 "$pid"
 for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
 check "d killed without poststop: CPU 1 still isolated, record kept" \
@@ -179,7 +181,7 @@ check "d's late poststop changes nothing" [ "$(cpu 1) $(records)" = "online " ]
 # 7. or without waiting for a start: cpuiso-oci-hook --reconcile
 bundle f 1 true
 check "f starts" start f
-pid=$(rt state f | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+pid=$(rt state "${pfx}f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 kill -9 "$pid"
 for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
 check "f killed: CPU 1 still isolated" [ "$(cpu 1) $(records)" = "isolated f " ]
