@@ -20,6 +20,7 @@
 #include "oci.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_claims *, cpuiso_claims_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
 
 /* ---- parsers ------------------------------------------------------------ */
 
@@ -500,6 +501,28 @@ static void test_refusals(void **state)
 	}
 }
 
+/* A cpuset of 600000 characters: refused, and the message stays short. */
+static void test_huge_cpuset_string(void **state)
+{
+	struct fix *f = *state;
+	size_t n = 300000;
+	_cleanup_free_ char *list = malloc(2 * n + 2), *cfg = NULL, *b = NULL;
+	_cleanup_free_ char *why = NULL, *snap = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		memcpy(list + 2 * i, "1,", 2);
+	strcpy(list + 2 * n, "x");
+	cfg = isolated_config(list);
+	b = bundle(f, "huge", cfg);
+	proc_add(f, 100, 5000);
+	assert_int_equal(run(f, "huge", 100, b, "creating", &why), -EINVAL);
+	assert_non_null(strstr(why, "is not a CPU list"));
+	assert_non_null(strstr(why, "1,1,1,..."));
+	assert_true(strlen(why) < 300);
+	snap = snapshot(f);
+	assert_string_equal(snap, "online online online online |");
+}
+
 /* A FIFO as config.json is refused at once, not waited on. */
 static void test_config_fifo(void **state)
 {
@@ -591,6 +614,60 @@ static void test_reconcile_only(void **state)
 	assert_string_equal(snap, "online isolated online online | a:1/1");
 }
 
+/* The records: written whole, read back, hostile ones left out. */
+static void test_records(void **state)
+{
+	static const struct {
+		const char *name, *text;
+	} bad[] = {
+		{ "nomagic", "cpus 1\nisolated 1\npid 1\nstart 1\n" },
+		{ "badmagic", "cpuiso-claim 2\ncpus 1\nisolated 1\npid 1\nstart 1\n" },
+		{ "notsubset", "cpuiso-claim 1\ncpus 1\nisolated 1-2\npid 1\nstart 1\n" },
+		{ "nocpus", "cpuiso-claim 1\nisolated 1\npid 1\nstart 1\n" },
+		{ "badlist", "cpuiso-claim 1\ncpus one\nisolated 1\npid 1\nstart 1\n" },
+		{ "range", "cpuiso-claim 1\ncpus 64\nisolated 64\npid 1\nstart 1\n" },
+		{ "negpid", "cpuiso-claim 1\ncpus 1\nisolated 1\npid -1\nstart 1\n" },
+		{ "bigpid", "cpuiso-claim 1\ncpus 1\nisolated 1\npid 99999999999\nstart 1\n" },
+		{ "negstart", "cpuiso-claim 1\ncpus 1\nisolated 1\npid 1\nstart -1\n" },
+		{ "unknown", "cpuiso-claim 1\ncpus 1\nisolated 1\nowner x\n" },
+		{ "twice", "cpuiso-claim 1\ncpus 1\ncpus 2\nisolated 1\n" },
+		{ "empty", "" },
+	};
+	struct fix *f = *state;
+	_cleanup_(cpuiso_claims_freep) struct cpuiso_claims *claims = NULL;
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *cpus = NULL, *iso = NULL;
+	unsigned long long start;
+	char rel[128];
+
+	(void)state;
+	assert_int_equal(cpuiso_cpuset_parse("1-2", 64, &cpus, NULL), 0);
+	assert_int_equal(cpuiso_cpuset_parse("2", 64, &iso, NULL), 0);
+	assert_int_equal(cpuiso_claim_write(f->ctx, "good", cpus, iso, 7, 1234), 0);
+	/* names that are not a plain file name, isolated CPUs not its own */
+	assert_int_equal(cpuiso_claim_write(f->ctx, "../x", cpus, iso, 7, 1), -EINVAL);
+	assert_int_equal(cpuiso_claim_write(f->ctx, ".x", cpus, iso, 7, 1), -EINVAL);
+	assert_int_equal(cpuiso_claim_write(f->ctx, "x", iso, cpus, 7, 1), -EINVAL);
+	assert_int_equal(cpuiso_claim_remove(f->ctx, "../../etc/passwd"), -EINVAL);
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		snprintf(rel, sizeof(rel), "/run/cpuiso/containers/%s", bad[i].name);
+		tree_write(f->root, rel, bad[i].text);
+	}
+	tree_mkdir(f->root, "/run/cpuiso/containers/adir");
+
+	assert_int_equal(cpuiso_claims_read(f->ctx, 64, &claims), 0);
+	assert_int_equal(cpuiso_claims_count(claims), 1);
+	assert_string_equal(cpuiso_claims_get_owner(claims, 0), "good");
+	assert_true(cpuiso_cpuset_equal(cpuiso_claims_get_cpus(claims, 0), cpus));
+	assert_true(cpuiso_cpuset_equal(cpuiso_claims_get_isolated(claims, 0), iso));
+	assert_int_equal(cpuiso_claims_get_pid(claims, 0, &start), 7);
+	assert_int_equal(start, 1234);
+	assert_int_equal(cpuiso_claims_get_pid(claims, 1, NULL), -ENOENT);
+	assert_null(cpuiso_claims_get_owner(claims, 1));
+
+	assert_int_equal(cpuiso_claim_remove(f->ctx, "good"), 0);
+	assert_int_equal(cpuiso_claim_remove(f->ctx, "good"), 0);
+}
+
 /* Starting needs the process that stands for the container. */
 static void test_no_pid(void **state)
 {
@@ -616,10 +693,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keeps_hand_isolated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_asked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_cpuset_string, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_and_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_pid, setup, teardown),
 	};
 
