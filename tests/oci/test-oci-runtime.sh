@@ -11,10 +11,12 @@
 # CPUs must exist here: they use CPU 1.  TAP output; a runtime that cannot
 # run a container here skips the test with its error, never passes it.
 #
-#   test-oci-runtime.sh HOOK_BINARY CPUISO_BINARY
+#   test-oci-runtime.sh HOOK_BINARY CPUISO_BINARY HOOKS_D_JSON
 set -u
-hook=$(realpath "${1:?usage: test-oci-runtime.sh HOOK CPUISO}")
-cpuiso=$(realpath "${2:?usage: test-oci-runtime.sh HOOK CPUISO}")
+usage="usage: test-oci-runtime.sh HOOK CPUISO HOOKS_D_JSON"
+hook=$(realpath "${1:?$usage}")
+cpuiso=$(realpath "${2:?$usage}")
+hooksd=$(realpath "${3:?$usage}")
 here=$(cd "$(dirname "$0")" && pwd)
 runtime=${CPUISO_OCI_RUNTIME:-runc}
 n=0
@@ -69,26 +71,34 @@ mkdir -p "$rootfs/bin" "$rootfs/proc" "$rootfs/dev" "$rootfs/sys" "$rootfs/tmp"
 cp "$busybox" "$rootfs/bin/busybox"
 for a in sh sleep echo cat true; do ln -s busybox "$rootfs/bin/$a"; done
 
-# bundle NAME CPUS ISOLATE [ARGS...]: a bundle whose hooks run cpuiso-oci-hook
+# bundle NAME CPUS ISOLATE [ARGS...]: a bundle with the hooks that the
+# hooks.d file gives it, as Podman and CRI-O read it (hooks 1.0.0: every
+# stage in "stages" when an annotation matches "when.annotations"), with
+# the built hook for "path" and --sysroot added to "args"
 bundle() {
 	local name=$1 cpus=$2 isolate=$3
 	shift 3
 	mkdir -p "$work/$name"
 	(cd "$work/$name" && rt spec) || return 1
 	python3 - "$work/$name/config.json" "$rootfs" "$cpus" "$isolate" \
-		"$hook" "$tree" "$@" <<'PY'
-import json, sys
-path, rootfs, cpus, isolate, hook, tree = sys.argv[1:7]
-args = sys.argv[7:] or ["sleep", "600"]
+		"$hook" "$tree" "$hooksd" "$@" <<'PY'
+import json, re, sys
+path, rootfs, cpus, isolate, hook, tree, hooksd = sys.argv[1:8]
+args = sys.argv[8:] or ["sleep", "600"]
 c = json.load(open(path))
 c["root"] = {"path": rootfs, "readonly": True}
 c["process"]["args"] = args
 c["process"]["terminal"] = False
+ann = c.setdefault("annotations", {})
 if isolate:
-    c.setdefault("annotations", {})["cpuiso.io/isolate"] = isolate
+    ann["cpuiso.io/isolate"] = isolate
 c["linux"].setdefault("resources", {})["cpu"] = {"cpus": cpus, "mems": "0"}
-h = {"path": hook, "args": ["cpuiso-oci-hook", "--sysroot", tree]}
-c["hooks"] = {"createRuntime": [h], "poststop": [h]}
+d = json.load(open(hooksd))
+assert d["version"] == "1.0.0", d["version"]
+if any(re.search(kre, k) and re.search(vre, v)
+       for kre, vre in d["when"]["annotations"].items() for k, v in ann.items()):
+    h = dict(d["hook"], path=hook, args=d["hook"]["args"] + ["--sysroot", tree])
+    c["hooks"] = {stage: [h] for stage in d["stages"]}
 json.dump(c, open(path, "w"), indent=1)
 PY
 }
@@ -154,11 +164,19 @@ check "c: nothing changed, the container does not exist" \
 echo online >"$tree/sys/devices/system/cpu/cpu0/state"
 echo online >"$tree/sys/devices/system/cpu/cpu3/state"
 
-# 5. not annotated: the hook leaves the container's CPUs alone
+# 5. not annotated, or "false": the hooks.d rule gives it no hook
 bundle plain 1 ""
 check "plain (no annotation) starts" start plain
-check "plain: CPU 1 not isolated" [ "$(cpu 1) $(records)" = "online " ]
+check "plain: no hook, CPU 1 not isolated" \
+	eval '! grep -q cpuiso-oci-hook "$work/plain/config.json" &&
+	      [ "$(cpu 1) $(records)" = "online " ]'
 stop plain
+bundle no 1 false
+check "no (annotated \"false\") starts" start no
+check "no: no hook, CPU 1 not isolated" \
+	eval '! grep -q cpuiso-oci-hook "$work/no/config.json" &&
+	      [ "$(cpu 1) $(records)" = "online " ]'
+stop no
 
 # 6. a container dies and its runtime never runs poststop: the record stays
 bundle d 1 true
