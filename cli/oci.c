@@ -25,6 +25,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_system *, cpuiso_system_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_claims *, cpuiso_claims_free)
 
+/*
+ * Seconds a run waits for another hook run, then for another cpuiso
+ * change: together within the 60 s the hooks.d file gives the hook.
+ */
+#define LOCK_TIMEOUT 25
+
 /* nesting deeper than this is not a config.json anybody writes */
 #define JSON_DEPTH 64
 
@@ -432,8 +438,6 @@ static int system_read(const struct oci_hook *h, struct cpuiso_system **ret,
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_change_result *, cpuiso_change_result_free)
 
-/* how long a start waits for another cpuiso change to finish */
-#define CHANGE_LOCK_TIMEOUT 30
 
 /*
  * THE one call into the change sequence: cpuiso_change(), with the same
@@ -449,7 +453,7 @@ static int change(const struct oci_hook *h, const struct cpuiso_cpuset *cpus,
 							 CPUISO_CHANGE_RELEASE,
 		.cpus = cpus,
 		.only_cpu = -1,
-		.lock_timeout = CHANGE_LOCK_TIMEOUT,
+		.lock_timeout = LOCK_TIMEOUT,
 	};
 	const char *msg;
 	int r;
@@ -727,7 +731,11 @@ static int begin(const struct oci_hook *h, const char *self, char **why)
 
 	if (strcmp(cpuiso_ctx_get_root(h->ctx), "/") == 0 && geteuid() != 0)
 		return refuse(why, EPERM, "must be root to change CPUs");
-	lock = cpuiso_claims_lock(h->ctx);
+	lock = cpuiso_claims_lock(h->ctx, LOCK_TIMEOUT);
+	if (lock == -ETIMEDOUT)
+		return refuse(why, ETIMEDOUT,
+			      "another cpuiso-oci-hook held %s/run/cpuiso/containers/.lock for %d s",
+			      cpuiso_ctx_get_root(h->ctx), LOCK_TIMEOUT);
 	if (lock < 0)
 		return refuse(why, -lock, "cannot take the containers' lock under %s/run/cpuiso: %s",
 			      cpuiso_ctx_get_root(h->ctx), strerror(-lock));

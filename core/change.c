@@ -397,7 +397,6 @@ static int take_lock(struct cpuiso_ctx *ctx, int timeout,
 {
 	_cleanup_free_ char *path = NULL, *dir = NULL;
 	_cleanup_close_ int fd = -1;
-	struct timespec start, now;
 	int r;
 
 	r = ctx_path(ctx, &dir, "/run");
@@ -410,28 +409,15 @@ static int take_lock(struct cpuiso_ctx *ctx, int timeout,
 	if (fd < 0)
 		return result_fail(res, CPUISO_CHANGE_REFUSED, errno,
 				   "cannot open the lock %s: %s", path, strerror(errno));
-	if (timeout < 0) {
-		if (flock(fd, LOCK_EX) < 0)
-			return result_fail(res, CPUISO_CHANGE_REFUSED, errno,
-					   "cannot take the lock %s: %s", path,
-					   strerror(errno));
-		return TAKE_FD(fd);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK)
-			return result_fail(res, CPUISO_CHANGE_REFUSED, errno,
-					   "cannot take the lock %s: %s", path,
-					   strerror(errno));
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= timeout)
-			return result_fail(res, CPUISO_CHANGE_REFUSED,
-					   timeout ? ETIMEDOUT : EWOULDBLOCK,
-					   "another cpuiso run holds the lock %s%s",
-					   path, timeout ? " (waited in vain)" :
-					   " (--wait waits for it)");
-		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
-	}
+	r = flock_wait(fd, timeout);
+	if (r == -ETIMEDOUT || r == -EWOULDBLOCK)
+		return result_fail(res, CPUISO_CHANGE_REFUSED, -r,
+				   "another cpuiso run holds the lock %s%s",
+				   path, timeout ? " (waited in vain)" :
+				   " (--wait waits for it)");
+	if (r < 0)
+		return result_fail(res, CPUISO_CHANGE_REFUSED, -r,
+				   "cannot take the lock %s: %s", path, strerror(-r));
 	return TAKE_FD(fd);
 }
 

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,11 +83,14 @@ static int claim_dir(struct cpuiso_ctx *ctx, char **ret, bool create)
  * <root>/run/cpuiso/containers/.lock) and return its fd; close() it to
  * let go.  Held from reading the records to writing one, so two
  * containers starting at once cannot both claim a CPU.
+ * @timeout: seconds to wait; 0 tries once (-EWOULDBLOCK), -1 waits for
+ * good; -ETIMEDOUT when another run held it all that time
  */
-CPUISO_EXPORT int cpuiso_claims_lock(struct cpuiso_ctx *ctx)
+CPUISO_EXPORT int cpuiso_claims_lock(struct cpuiso_ctx *ctx, int timeout)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
-	int fd, r;
+	_cleanup_close_ int fd = -1;
+	int r;
 
 	r = claim_dir(ctx, &dir, true);
 	if (r < 0)
@@ -98,12 +100,8 @@ CPUISO_EXPORT int cpuiso_claims_lock(struct cpuiso_ctx *ctx)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
+	r = flock_wait(fd, timeout);
+	return r < 0 ? r : TAKE_FD(fd);
 }
 
 static void claim_done(struct claim *c)

@@ -392,7 +392,7 @@ const char *cpuiso_change_status_to_string(enum cpuiso_change_status status);
 struct cpuiso_claims;
 
 bool cpuiso_claim_owner_valid(const char *owner);
-int cpuiso_claims_lock(struct cpuiso_ctx *ctx);
+int cpuiso_claims_lock(struct cpuiso_ctx *ctx, int timeout);
 int cpuiso_claims_read(struct cpuiso_ctx *ctx, unsigned int nbits,
 		       struct cpuiso_claims **ret);
 void cpuiso_claims_free(struct cpuiso_claims *claims);

@@ -49,6 +49,7 @@ int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
 int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int write_file_atomic(const char *path, const char *tmp, const char *text);
+int flock_wait(int fd, int timeout);
 
 /* module.c */
 struct kmod_ctx;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -217,4 +219,26 @@ int write_file_atomic(const char *path, const char *tmp, const char *text)
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+/*
+ * flock(LOCK_EX) @fd: @timeout 0 tries once (-EWOULDBLOCK), -1 waits for
+ * good, N waits up to N seconds (-ETIMEDOUT); other errors as -errno.
+ */
+int flock_wait(int fd, int timeout)
+{
+	struct timespec start, now;
+
+	if (timeout < 0)
+		return flock(fd, LOCK_EX) < 0 ? -errno : 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= timeout)
+			return timeout ? -ETIMEDOUT : -EWOULDBLOCK;
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	}
+	return 0;
 }

@@ -668,6 +668,21 @@ static void test_records(void **state)
 	assert_int_equal(cpuiso_claim_remove(f->ctx, "good"), 0);
 }
 
+/* The containers' lock: one holder; others wait as long as they are told. */
+static void test_lock(void **state)
+{
+	struct fix *f = *state;
+	int fd = cpuiso_claims_lock(f->ctx, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(cpuiso_claims_lock(f->ctx, 0), -EWOULDBLOCK);
+	assert_int_equal(cpuiso_claims_lock(f->ctx, 1), -ETIMEDOUT);
+	close(fd);
+	fd = cpuiso_claims_lock(f->ctx, 0);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
 /* Starting needs the process that stands for the container. */
 static void test_no_pid(void **state)
 {
@@ -699,6 +714,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reconcile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_pid, setup, teardown),
 	};
 
