@@ -116,6 +116,13 @@ stop() {
 	rt delete "$pfx$1" >>"$work/$1.log" 2>&1
 }
 exists() { rt state "$pfx$1" >/dev/null 2>&1; }
+# die NAME: the container's process is killed; the runtime is not told
+die() {
+	local pid
+	pid=$(rt state "$pfx$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	kill -9 "$pid"
+	for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+}
 
 # Can this runtime run a container here at all?  If not, say exactly why.
 bundle probe 1 "" true || skip_all "$runtime spec failed"
@@ -165,25 +172,20 @@ echo online >"$tree/sys/devices/system/cpu/cpu0/state"
 echo online >"$tree/sys/devices/system/cpu/cpu3/state"
 
 # 5. not annotated, or "false": the hooks.d rule gives it no hook
-bundle plain 1 ""
-check "plain (no annotation) starts" start plain
-check "plain: no hook, CPU 1 not isolated" \
-	eval '! grep -q cpuiso-oci-hook "$work/plain/config.json" &&
-	      [ "$(cpu 1) $(records)" = "online " ]'
-stop plain
-bundle no 1 false
-check "no (annotated \"false\") starts" start no
-check "no: no hook, CPU 1 not isolated" \
-	eval '! grep -q cpuiso-oci-hook "$work/no/config.json" &&
-	      [ "$(cpu 1) $(records)" = "online " ]'
-stop no
+for c in plain: no:false; do
+	name=${c%%:*}
+	bundle "$name" 1 "${c#*:}"
+	check "$name (annotation '${c#*:}') starts" start "$name"
+	check "$name: no hook, CPU 1 not isolated" \
+		eval '! grep -q cpuiso-oci-hook "$work/$name/config.json" &&
+		      [ "$(cpu 1) $(records)" = "online " ]'
+	stop "$name"
+done
 
 # 6. a container dies and its runtime never runs poststop: the record stays
 bundle d 1 true
 check "d starts" start d
-pid=$(rt state "${pfx}d" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
-kill -9 "$pid"
-for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+die d
 check "d killed without poststop: CPU 1 still isolated, record kept" \
 	[ "$(cpu 1) $(records)" = "isolated d " ]
 # the next hook run reconciles it: e gets CPU 1
@@ -199,9 +201,7 @@ check "d's late poststop changes nothing" [ "$(cpu 1) $(records)" = "online " ]
 # 7. or without waiting for a start: cpuiso-oci-hook --reconcile
 bundle f 1 true
 check "f starts" start f
-pid=$(rt state "${pfx}f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
-kill -9 "$pid"
-for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+die f
 check "f killed: CPU 1 still isolated" [ "$(cpu 1) $(records)" = "isolated f " ]
 check "--reconcile succeeds" "$hook" --sysroot "$tree" --reconcile
 check "--reconcile released f's CPU 1 and its record" \
