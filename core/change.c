@@ -705,6 +705,21 @@ static int change_locked(struct cpuiso_ctx *ctx,
 			return result_fail(res, CPUISO_CHANGE_REFUSED, -r,
 					   "%s/run/cpuiso.compat: %s; remove it once the masks it records are checked",
 					   ctx->root, strerror(-r));
+		/* a policy cannot release what boot isolated: it stays */
+		if (req->op == CPUISO_CHANGE_POLICY) {
+			const struct cpuiso_cpuset *boot =
+				cpuiso_system_get_mask(sys, CPUISO_MASK_ISOLATED);
+			int cpu;
+
+			cpuiso_cpuset_foreach(cpu, rel)
+				if (boot && cpuiso_cpuset_test(boot, cpu) &&
+				    !cpuiso_cpuset_test(compat, cpu)) {
+					cpuiso_cpuset_clear(rel, cpu);
+					if (result_note(res, "CPU %d stays isolated: isolated at boot (isolcpus=)",
+							cpu) < 0)
+						return -ENOMEM;
+				}
+		}
 		if (cpuiso_cpuset_count(iso) &&
 		    cpuiso_probe_get(probe, CPUISO_CAP_CPUSET_PARTITION, &reason) !=
 		    CPUISO_AVAIL_YES) {

@@ -40,6 +40,8 @@ int ctx_exists(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int ctx_read(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int ctx_read_raw(const struct cpuiso_ctx *ctx, char **ret, size_t *len,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int ctx_read_int(const struct cpuiso_ctx *ctx, int *ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,

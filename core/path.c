@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,7 +56,7 @@ int ctx_exists(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 }
 
-static int read_path(const char *path, char **ret)
+static int read_path(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -93,6 +94,8 @@ static int read_path(const char *path, char **ret)
 	}
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
 	return 0;
 }
 
@@ -102,7 +105,30 @@ static int vread(const struct cpuiso_ctx *ctx, char **path, char **ret,
 {
 	int r = vpath(ctx, path, fmt, ap);
 
-	return r < 0 ? r : read_path(*path, ret);
+	return r < 0 ? r : read_path(*path, ret, NULL);
+}
+
+/* Whole file as it is, and its length (it may hold NUL bytes). */
+int ctx_read_raw(const struct cpuiso_ctx *ctx, char **ret, size_t *len,
+		 const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	/* a FIFO or a device would block or never end */
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	r = read_path(path, ret, len);
+	return r;
 }
 
 /* Whole file, with one trailing newline removed. */
@@ -149,7 +175,10 @@ int ctx_read_int(const struct cpuiso_ctx *ctx, int *ret, const char *fmt, ...)
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
-	return parse_int(buf, ret);
+	r = parse_int(buf, ret);
+	if (r < 0)
+		err(ctx, "%s: not a number", path);
+	return r;
 }
 
 int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,

@@ -118,6 +118,9 @@ static int parse_line(struct cpuiso_policy *pol, char *key, char *value,
 
 	switch (k) {
 	case 0:
+		if (!*value)
+			return bad(why, source, line,
+				   "isolated: no CPU list (leave the key out to isolate nothing)");
 		cpuiso_cpuset_free(pol->isolated);
 		pol->isolated = NULL;
 		if (cpuiso_cpuset_parse(value, nbits, &pol->isolated, &perr) < 0)
@@ -166,6 +169,9 @@ CPUISO_EXPORT int cpuiso_policy_parse(const char *text, const char *source,
 	if (!pol || !copy)
 		return -ENOMEM;
 	pol->node_housekeeping = true;
+	/* a UTF-8 byte order mark, as some editors write one */
+	if (!strncmp(next, "\xef\xbb\xbf", 3))
+		next += 3;
 
 	while ((l = strsep(&next, "\n"))) {
 		char *eq, *hash;
@@ -205,16 +211,26 @@ CPUISO_EXPORT int cpuiso_policy_load(struct cpuiso_ctx *ctx, const char *path,
 				     unsigned int nbits,
 				     struct cpuiso_policy **ret, char **why)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = NULL, *shown = NULL;
+	size_t len;
 	int r;
 
 	if (why)
 		*why = NULL;
-	r = ctx_read(ctx, &text, "%s", path);
+	r = ctx_read_raw(ctx, &text, &len, "%s", path);
 	if (r < 0) {
-		if (why && asprintf(why, "%s: %s", path, strerror(-r)) < 0)
+		if (why && asprintf(why, "%s%s: %s", ctx->root, path,
+				    r == -EINVAL ? "not a regular file" : strerror(-r)) < 0)
 			*why = NULL;
 		return r;
 	}
-	return cpuiso_policy_parse(text, path, nbits, ret, why);
+	if (strlen(text) != len) {
+		if (why && asprintf(why, "%s%s: a NUL byte at offset %zu: not a text file",
+				    ctx->root, path, strlen(text)) < 0)
+			*why = NULL;
+		return -EINVAL;
+	}
+	if (asprintf(&shown, "%s%s", ctx->root, path) < 0)
+		return -ENOMEM;
+	return cpuiso_policy_parse(text, shown, nbits, ret, why);
 }

@@ -195,6 +195,156 @@ run compat-apply 0 --sysroot "$s" apply -n &&
 	check "apply on a stock kernel plans the compat backend for the rest" \
 		sh -c "grep -q '^would change cpu1: online -> isolated (compat backend)' '$out/compat-apply.out' &&
 		       ! grep -q cpu2 '$out/compat-apply.out'"
+# ---- hostile cases (issue 11): each refused with a clear message and
+# nothing written, or done as said.  HOSTILE counts them for docs/.
+hostile=0
+h() { hostile=$((hostile + 1)); check "hostile: $1" "${@:2}"; }
+# contains FILE TEXT / lacks FILE TEXT
+has() { grep -qF -- "$2" "$1"; }
+lacks() { ! grep -qF -- "$2" "$1"; }
+h2=$out/h-patched
+cp -r "$trees/guest-runtime-iso" "$h2"
+mkdir -p "$h2/etc" "$h2/run"
+echo 'isolated = 3' >"$h2/etc/cpuiso.conf"	# CPU 2 is isolated: --cpu 2 would release it
+
+run h-cpu-wrap 2 --sysroot "$h2" apply --cpu 4294967298
+h "apply --cpu 4294967298 is not truncated to CPU 2" \
+	sh -c "grep -q 'not a CPU number' '$out/h-cpu-wrap.err' && grep -q 4294967298 '$out/h-cpu-wrap.err' && [ \"\$(cat '$h2/sys/devices/system/cpu/cpu2/state')\" = isolated ]"
+run h-cpu-huge 2 --sysroot "$h2" apply --cpu 99999999999
+h "apply --cpu 99999999999 names no other CPU" has "$out/h-cpu-huge.err" "'99999999999' is not a CPU number"
+printf 'isolated =\n' >"$h2/etc/empty.conf"
+echo isolated >"$h2/sys/devices/system/cpu/cpu1/state"
+run h-empty 2 --sysroot "$h2" apply --config /etc/empty.conf
+h "policy 'isolated =' is refused, nothing released" \
+	sh -c "grep -q 'isolated: no CPU list' '$out/h-empty.err' && [ \"\$(cat '$h2/sys/devices/system/cpu/cpu1/state')\" = isolated ]"
+echo online >"$h2/sys/devices/system/cpu/cpu1/state"
+printf 'smt = keep\n\0isolated = 1\n' >"$h2/etc/nul.conf"
+run h-nul 2 --sysroot "$h2" apply --config /etc/nul.conf
+h "a NUL byte in the policy is refused" has "$out/h-nul.err" "a NUL byte at offset 11"
+mkfifo "$h2/etc/fifo.conf"
+timeout 10 "$cpuiso" --sysroot "$h2" apply --config /etc/fifo.conf >"$out/h-fifo.out" 2>"$out/h-fifo.err"
+h "a FIFO as --config is refused, no hang (exit $?)" has "$out/h-fifo.err" "$h2/etc/fifo.conf: not a regular file"
+run h-relconf 2 --sysroot "$h2" apply --config etc/cpuiso.conf
+h "a relative --config is a usage error" has "$out/h-relconf.err" "--config takes an absolute path"
+run h-absconf 1 --sysroot "$h2" apply --config /etc/none.conf
+h "--config messages name the path under the sysroot" has "$out/h-absconf.err" "$h2/etc/none.conf: No such file"
+printf '\xef\xbb\xbfisolated = 2-3\n' >"$h2/etc/bom.conf"
+run h-bom 0 --sysroot "$h2" apply -n --config /etc/bom.conf
+h "a UTF-8 BOM is skipped" has "$out/h-bom.out" "would change cpu3: online -> isolated"
+run h-escape 2 --sysroot "$h2" status $'1\e[31m\x01\xff'
+h "escape sequences and binary bytes are not echoed raw" \
+	sh -c "! grep -q \$(printf '\\033') '$out/h-escape.err' && grep -qF '\\x1b[31m\\x01\\xff' '$out/h-escape.err'"
+printf 'isolated = 1\e]0;pwned\a\n' >"$h2/etc/esc.conf"
+run h-escape-file 2 --sysroot "$h2" apply --config /etc/esc.conf
+h "escape sequences from a file are not echoed raw" \
+	sh -c "! grep -q \$(printf '\\033') '$out/h-escape-file.err' && grep -qF '\\x1b]0;pwned' '$out/h-escape-file.err'"
+run h-N 0 --sysroot "$h2" status -J N
+h "N is the last possible CPU, not kernel_max" python3 -c '
+import json, sys
+assert [c["cpu"] for c in json.load(open(sys.argv[1]))["cpus"]] == [3]' "$out/h-N.out"
+run h-opt-after 0 --sysroot "$h2" isolate 1 -n
+h "options after the operands" has "$out/h-opt-after.out" "would change cpu1: online -> isolated"
+printf 'cpuiso-journal 1\n3 online isolated\n' >"$h2/run/cpuiso.journal"
+run h-dry-journal 0 --sysroot "$h2" isolate -n 1
+h "a dry run says a pending journal would be rolled back first" \
+	sh -c "grep -q 'the real run rolls it back first' '$out/h-dry-journal.err' && [ -e '$h2/run/cpuiso.journal' ]"
+printf 'garbage\n' >"$h2/run/cpuiso.journal"
+run h-bad-journal 1 --sysroot "$h2" isolate 1
+h "a garbage journal blocks with a hint how to recover" \
+	sh -c "grep -q -- '--discard-journal moves it aside' '$out/h-bad-journal.err' && [ \"\$(cat '$h2/sys/devices/system/cpu/cpu1/state')\" = online ]"
+run h-discard 0 --sysroot "$h2" isolate --discard-journal 1
+h "--discard-journal moves it aside and the change goes on" \
+	sh -c "[ -e '$h2/run/cpuiso.journal.discarded' ] && [ ! -e '$h2/run/cpuiso.journal' ] && [ \"\$(cat '$h2/sys/devices/system/cpu/cpu1/state')\" = isolated ]"
+echo online >"$h2/sys/devices/system/cpu/cpu1/state"
+run h-missing-root 1 --sysroot /nonexistent/root isolate 1
+h "--sysroot to a missing directory names it, not the lock" \
+	sh -c "grep -q '/nonexistent/root' '$out/h-missing-root.err' && ! grep -q lock '$out/h-missing-root.err'"
+exec 9>"$h2/run/cpuiso.lock"
+flock 9
+run h-locked 1 --sysroot "$h2" isolate 1
+h "a held lock is refused at once, naming it and --wait" has "$out/h-locked.err" "another cpuiso run holds the lock $h2/run/cpuiso.lock (--wait waits for it)"
+run h-wait 1 --sysroot "$h2" isolate --wait=1 1
+h "--wait=1 gives up after a second" has "$out/h-wait.err" "(waited in vain)"
+exec 9>&-
+# a possible CPU that is not present: named so, and the patched backend stays
+echo 0-4 >"$h2/sys/devices/system/cpu/possible"
+run h-absent 1 --sysroot "$h2" isolate 1,4
+h "a possible but absent CPU is refused as not present" has "$out/h-absent.err" "CPU 4 is not present"
+run h-absent-backend 0 --sysroot "$h2" isolate -n 1
+h "an absent CPU does not send the request to the compat backend" has "$out/h-absent-backend.out" "(state backend)"
+echo 0-3 >"$h2/sys/devices/system/cpu/possible"
+: >"$h2/sys/devices/system/cpu/possible"
+run h-no-possible 1 --sysroot "$h2" status
+h "an empty cpu/possible is an error naming it" has "$out/h-no-possible.err" "$h2/sys/devices/system/cpu/possible: no CPU in it"
+echo 0-3 >"$h2/sys/devices/system/cpu/possible"
+echo zz >"$h2/sys/devices/system/cpu/cpu1/topology/core_id"
+run h-garbled 1 --sysroot "$h2" status
+h "a garbled sysfs file is named" has "$out/h-garbled.err" "$h2/sys/devices/system/cpu/cpu1/topology/core_id: not a number"
+echo 1 >"$h2/sys/devices/system/cpu/cpu1/topology/core_id"
+# usage errors: one rule, exit 2, in every verb
+run h-usage-isolate 2 --sysroot "$h2" isolate
+run h-usage-release 2 --sysroot "$h2" release 1 2
+run h-usage-apply 2 --sysroot "$h2" apply extra
+run h-usage-status 2 --sysroot "$h2" status --bogus
+run h-usage-wait 2 --sysroot "$h2" isolate --wait=soon 1
+run h-usage-monitor 2 monitor extra
+h "usage errors exit 2 in every verb" has "$out/h-usage-wait.err" "--wait: 'soon' is not a number of seconds"
+
+# the compat backend on a stock kernel's tree
+hs=$out/h-stock
+cp -r "$trees/guest-bootiso" "$hs"
+mkdir -p "$hs/run"
+run h-compat-cpu0 1 --sysroot "$hs" isolate 0
+h "compat refuses CPU 0 as the patched backend does" has "$out/h-compat-cpu0.err" "CPU 0 cannot go offline"
+run h-compat-never 0 --sysroot "$hs" release 1
+h "compat release of a CPU never isolated says so" \
+	sh -c "grep -qx 'cpu1: already online' '$out/h-compat-never.out' && ! grep -q released '$out/h-compat-never.out'"
+run h-compat-bootrel 1 --sysroot "$hs" release 2
+h "compat release of a CPU isolated at boot is refused" has "$out/h-compat-bootrel.err" "CPU 2 was isolated at boot"
+run h-compat-bootiso 0 --sysroot "$hs" isolate 2
+h "compat isolate of a CPU isolated at boot writes nothing" \
+	sh -c "grep -q 'cpu2: already isolated at boot' '$out/h-compat-bootiso.out' && [ ! -e '$hs/run/cpuiso.compat' ] && [ ! -e '$hs/sys/fs/cgroup/cpuiso.isolated' ]"
+cp "$hs/sys/fs/cgroup/cgroup.subtree_control" "$out/subtree.before"
+run h-compat-fail 1 --sysroot "$hs" isolate 1
+h "a failed compat isolate leaves no +cpuset, cgroup or record" \
+	sh -c "! grep -q '+cpuset' '$hs/sys/fs/cgroup/cgroup.subtree_control' && [ ! -e '$hs/sys/fs/cgroup/cpuiso.isolated' ] && [ ! -e '$hs/run/cpuiso.compat' ]"
+h "a failed compat isolate says one thing and names the file" \
+	sh -c "grep -q 'cpuiso.isolated/cpuset.cpus: writing' '$out/h-compat-fail.err' && grep -q 'nothing changed' '$out/h-compat-fail.err' && ! grep -q 'undoing' '$out/h-compat-fail.err'"
+cp "$out/subtree.before" "$hs/sys/fs/cgroup/cgroup.subtree_control"
+# what the kernel creates on mkdir, here beforehand
+mkdir -p "$hs/sys/fs/cgroup/cpuiso.isolated"
+echo >"$hs/sys/fs/cgroup/cpuiso.isolated/cpuset.cpus"
+echo member >"$hs/sys/fs/cgroup/cpuiso.isolated/cpuset.cpus.partition"
+for v in "isolate -n 1" "isolate 1" "release -n 1" "release 1"; do
+	n_=$(echo "$v" | tr ' ' _)
+	run "h-compat-json$n_" 0 --sysroot "$hs" -J $v
+	h "compat honours -J: $v" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["backend"] == "compat" and d["cpus"][0]["cpu"] == 1, d' "$out/h-compat-json$n_.out"
+done
+mkdir -p "$hs/etc"; echo 'isolated = 1' >"$hs/etc/cpuiso.conf"
+run h-compat-apply-json 0 --sysroot "$hs" apply -n -J
+h "compat honours -J: apply -n" python3 -c '
+import json, sys
+assert json.load(open(sys.argv[1]))["cpus"][0]["outcome"] == "planned"' "$out/h-compat-apply-json.out"
+hv1=$out/h-v1
+cp -r "$trees/guest-bootiso" "$hv1"
+rm "$hv1/sys/fs/cgroup/cgroup.controllers"
+run h-cgroup-v1 1 --sysroot "$hv1" isolate -n 1
+h "without cgroup v2 the dry run refuses as the real run would" has "$out/h-cgroup-v1.err" "needs cgroup v2 cpuset partitions"
+run h-json-error 2 --sysroot "$hv1" -J isolate 1x
+h "with -J errors are JSON" python3 -c '
+import json, sys
+for l in open(sys.argv[1]): json.loads(l)["error"]' "$out/h-json-error.err"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	# a dry run never writes, so the live machine is safe here
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$cpuiso" isolate -n 1 \
+		>"$out/h-nonroot.out" 2>"$out/h-nonroot.err"
+	h "a dry run as non-root says the real run needs root" has "$out/h-nonroot.err" "the real run needs root"
+fi
+echo "# hostile cases: $hostile"
+
 run monitor-sysroot 2 --sysroot "$w" monitor &&
 	check "monitor refuses --sysroot" grep -q 'does not apply' "$out/monitor-sysroot.err"
 
