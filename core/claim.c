@@ -175,11 +175,15 @@ static int claim_read(struct cpuiso_ctx *ctx, const char *owner,
 		      unsigned int nbits, struct claim *c)
 {
 	_cleanup_free_ char *text = NULL;
+	size_t len;
 	int r;
 
-	r = ctx_read(ctx, &text, CLAIM_DIR "/%s", owner);
+	/* a regular file only: a FIFO planted here must not block every run */
+	r = ctx_read_raw(ctx, &text, &len, CLAIM_DIR "/%s", owner);
 	if (r < 0)
 		return r;
+	if (strlen(text) != len)
+		return -EBADMSG;
 	*c = (struct claim){ 0 };
 	r = claim_parse(text, nbits, c);
 	if (r < 0) {

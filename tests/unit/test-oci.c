@@ -653,6 +653,18 @@ static void test_records(void **state)
 		tree_write(f->root, rel, bad[i].text);
 	}
 	tree_mkdir(f->root, "/run/cpuiso/containers/adir");
+	snprintf(rel, sizeof(rel), "%s/run/cpuiso/containers/fifo", f->root);
+	assert_int_equal(mkfifo(rel, 0600), 0);
+	{
+		static const char nul[] = "cpuiso-claim 1\ncpus 1\0\nisolated 1\n";
+
+		snprintf(rel, sizeof(rel), "%s/run/cpuiso/containers/nul", f->root);
+		FILE *fp = fopen(rel, "w");
+
+		assert_non_null(fp);
+		assert_int_equal(fwrite(nul, 1, sizeof(nul) - 1, fp), sizeof(nul) - 1);
+		fclose(fp);
+	}
 
 	assert_int_equal(cpuiso_claims_read(f->ctx, 64, &claims), 0);
 	assert_int_equal(cpuiso_claims_count(claims), 1);
