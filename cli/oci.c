@@ -470,6 +470,29 @@ static int change(const struct oci_hook *h, const struct cpuiso_cpuset *cpus,
 	return refuse(why, -r, "%s", msg ? msg : strerror(-r));
 }
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
+
+/*
+ * Containers need the patched kernel's cpuN/state.  The compat backend
+ * isolates through a cgroup v2 cpuset partition, which takes its CPUs
+ * from every other cgroup's effective set, the container's own included:
+ * the container would end up off the very CPUs it was given.
+ */
+static int check_backend(const struct oci_hook *h, char **why)
+{
+	_cleanup_(cpuiso_probe_freep) struct cpuiso_probe *probe = NULL;
+	const char *reason = NULL;
+	int r = cpuiso_probe_run(h->ctx, &probe);
+
+	if (r < 0)
+		return refuse(why, -r, "capability probe failed: %s", strerror(-r));
+	if (cpuiso_probe_get(probe, CPUISO_CAP_STATE_FILE, &reason) == CPUISO_AVAIL_YES)
+		return 0;
+	return refuse(why, EOPNOTSUPP,
+		      "this kernel has no runtime isolation (%s); the compat backend's cpuset partition would take the CPUs from the container's own cgroup, so containers are not isolated with it: isolate their CPUs at boot (isolcpus=, nohz_full=) or run a kernel with the cpuiso series",
+		      reason ? reason : "no cpuN/state");
+}
+
 /* Which of @cpus are isolated now. */
 static int isolated_now(const struct cpuiso_system *sys,
 			const struct cpuiso_cpuset *cpus,
@@ -666,6 +689,11 @@ static int isolate(const struct oci_hook *h, const struct oci_state *st,
 		if (!cpuiso_cpuset_test(already, cpu) && cpuiso_cpuset_set(iso, cpu) < 0)
 			return -ENOMEM;
 
+	if (cpuiso_cpuset_count(iso)) {
+		r = check_backend(h, why);
+		if (r < 0)
+			return r;
+	}
 	/* the record first: a crash after it leaves something to reconcile */
 	r = cpuiso_claim_write(h->ctx, st->id, cpus, iso, st->pid, start);
 	if (r < 0)

@@ -695,6 +695,28 @@ static void test_lock(void **state)
 	close(fd);
 }
 
+/* A stock kernel: refused, the compat partition would move the container. */
+static void test_stock_kernel(void **state)
+{
+	struct fix *f = *state;
+	_cleanup_free_ char *cfg = isolated_config("1"), *b = bundle(f, "a", cfg);
+	_cleanup_free_ char *why = NULL, *path = NULL;
+	struct stat st;
+
+	for (int i = 0; i < 4; i++) {
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s/sys/devices/system/cpu/cpu%d/state", f->root, i);
+		assert_int_equal(unlink(p), 0);
+	}
+	proc_add(f, 100, 5000);
+	assert_int_equal(run(f, "a", 100, b, "creating", &why), -EOPNOTSUPP);
+	assert_non_null(strstr(why, "no runtime isolation"));
+	assert_non_null(strstr(why, "container's own cgroup"));
+	assert_true(asprintf(&path, "%s/run/cpuiso/containers/a", f->root) > 0);
+	assert_int_equal(stat(path, &st), -1);
+}
+
 /* Starting needs the process that stands for the container. */
 static void test_no_pid(void **state)
 {
@@ -727,6 +749,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reconcile_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stock_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_pid, setup, teardown),
 	};
 
