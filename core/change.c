@@ -470,26 +470,34 @@ static void progress(const struct cpuiso_change_request *req,
 		req->progress(req->progress_data, event, c);
 }
 
+/*
+ * Bring @cpu to @to.  On failure, @undone says whether the step's own
+ * part was undone (a compat step changes several masks and its walker
+ * rolls them back; a cpuN/state write changes nothing when it fails).
+ */
 static int one_cpu(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
 		   enum cpuiso_backend backend, unsigned int cpu,
-		   enum cpuiso_state to)
+		   enum cpuiso_state to, bool *undone)
 {
 	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *set = NULL;
 
+	*undone = true;
 	if (backend == CPUISO_BACKEND_STATE)
 		return plan_set_state(ctx, cpu, to);
 	set = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
 	if (!set || cpuiso_cpuset_set(set, cpu) < 0)
 		return -ENOMEM;
-	return compat_apply(ctx, sys, set, to == CPUISO_STATE_ISOLATED);
+	return compat_apply(ctx, sys, set, to == CPUISO_STATE_ISOLATED, undone, NULL);
 }
 
 static int undo_cpu(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
 		    enum cpuiso_backend backend, const struct cpuiso_step *s)
 {
+	bool undone;
+
 	if (backend == CPUISO_BACKEND_STATE)
 		return plan_undo_step(ctx, s);
-	return one_cpu(ctx, sys, backend, s->cpu, s->from);
+	return one_cpu(ctx, sys, backend, s->cpu, s->from, &undone);
 }
 
 /* Apply the plan's steps in order; on failure, undo them last first. */
@@ -499,7 +507,7 @@ static int apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
 		 struct cpuiso_change_result *res)
 {
 	size_t n = cpuiso_plan_nr_steps(plan), i;
-	bool all_undone = true;
+	bool all_undone = true, undone;
 	int r = 0;
 
 	for (i = 0; i < n; i++) {
@@ -507,7 +515,7 @@ static int apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
 		struct cpuiso_change_cpu *c = result_find_cpu(res, s->cpu);
 
 		progress(req, CPUISO_PROGRESS_BEGIN, c);
-		r = one_cpu(ctx, sys, backend, s->cpu, s->to);
+		r = one_cpu(ctx, sys, backend, s->cpu, s->to, &undone);
 		if (r < 0) {
 			c->outcome = CPUISO_OUTCOME_FAILED;
 			c->error = r;
@@ -515,9 +523,7 @@ static int apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
 				     cpuiso_state_to_string(s->from),
 				     cpuiso_state_to_string(s->to), strerror(-r)) < 0)
 				c->message = NULL;
-			/* a compat step changes several masks: undo its part */
-			if (backend == CPUISO_BACKEND_COMPAT &&
-			    undo_cpu(ctx, sys, backend, s) < 0) {
+			if (!undone) {
 				c->outcome = CPUISO_OUTCOME_NOT_UNDONE;
 				all_undone = false;
 			}

@@ -53,6 +53,11 @@ int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
 int write_file_atomic(const char *path, const char *tmp, const char *text);
 int flock_wait(int fd, int timeout);
 
+/* cpuset.c: hex masks as the kernel prints them ("0000000f,ffffffff") */
+int cpuset_parse_hex(const char *s, unsigned int nbits, struct cpuiso_cpuset **ret);
+int cpuset_format_hex(const struct cpuiso_cpuset *set, unsigned int width,
+		      char **ret);
+
 /* module.c */
 struct kmod_ctx;
 struct kmod_module;
@@ -92,7 +97,8 @@ int change_cpu_set_prop(struct cpuiso_change_cpu *c, enum cpuiso_property prop,
 
 /* compat.c */
 int compat_apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
-		 const struct cpuiso_cpuset *cpus, bool isolate);
+		 const struct cpuiso_cpuset *cpus, bool isolate, bool *rolled_back,
+		 unsigned int *moved);
 int compat_recorded_cpus(struct cpuiso_ctx *ctx, unsigned int nbits,
 			 struct cpuiso_cpuset **ret);
 int compat_cpu_properties(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,

@@ -85,7 +85,11 @@ static void rate(const char *key, const struct irqstat *a,
 	const struct irqstat_row *x = irqstat_find(a, name);
 	const struct irqstat_row *y = irqstat_find(b, name);
 
-	printf("%s=%.2f\n", key, x && y ? (y->count - x->count) / secs : 0.0);
+	/* a row that is not there is no measurement, never a rate of 0 */
+	if (!x || !y)
+		printf("%s=missing\n", key);
+	else
+		printf("%s=%.2f\n", key, (y->count - x->count) / secs);
 }
 
 /* The window, as the sampler thread sees it */
