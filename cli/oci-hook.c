@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "cleanup.h"
@@ -82,6 +83,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *state = NULL, *why = NULL;
 	const char *sysroot = "/";
 	bool debug = false, reconcile = false;
+	struct stat st;
 	size_t len = 0;
 	int c, r;
 
@@ -113,6 +115,11 @@ int main(int argc, char **argv)
 	}
 	h.stage = optind < argc ? argv[optind] : NULL;
 
+	if (stat(sysroot, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "cpuiso-oci-hook: refused: --sysroot %s is not a directory\n",
+			sysroot);
+		return 1;
+	}
 	r = reconcile ? 0 : read_stdin(&state, &len);
 	if (r < 0) {
 		fprintf(stderr, "cpuiso-oci-hook: cannot read the state on stdin: %s\n",
