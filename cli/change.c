@@ -15,8 +15,6 @@
 
 #include "cli.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_change_result *, cpuiso_change_result_free)
-
 /* ---- printing a result ------------------------------------------------- */
 
 static json_object *json_str_or_null(const char *s)

@@ -45,5 +45,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_plan *, cpuiso_plan_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_policy *, cpuiso_policy_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_change_result *, cpuiso_change_result_free)
 
 #endif

@@ -781,16 +781,15 @@ static int change_locked(struct cpuiso_ctx *ctx,
 			strerror(-r)) < 0)
 			return -ENOMEM;
 	}
-	if (backend == CPUISO_BACKEND_STATE) {
-		r = cpuiso_journal_begin(ctx, plan);
-		if (r < 0)
-			return result_fail(res, CPUISO_CHANGE_FAILED, -r,
-					   "cannot write the journal %s%s: %s; nothing changed",
-					   ctx->root, JOURNAL, strerror(-r));
-	}
+	/* one journal format for both backends */
+	r = journal_begin(ctx, plan, backend == CPUISO_BACKEND_COMPAT);
+	if (r < 0)
+		return result_fail(res, CPUISO_CHANGE_FAILED, -r,
+				   "cannot write the journal %s%s: %s; nothing changed",
+				   ctx->root, JOURNAL, strerror(-r));
 	r = apply(ctx, sys, backend, plan, req, res);
 	/* a rollback that failed keeps the journal: the next run retries it */
-	if (backend == CPUISO_BACKEND_STATE && res->status != CPUISO_CHANGE_PARTIAL)
+	if (res->status != CPUISO_CHANGE_PARTIAL)
 		cpuiso_journal_end(ctx);
 	if (r < 0)
 		return r;

@@ -16,7 +16,17 @@ struct cpuiso_ctx {
 	cpuiso_log_fn log_fn;
 	void *log_data;
 	int log_priority;
+	/* tests only (ctx_set_affinity_fn): kernel thread masks under a root */
+	int (*set_affinity)(const struct cpuiso_ctx *ctx, unsigned int pid,
+			    const char *cpulist);
 };
+
+/* The test harness's way to see kernel thread masks set under a root. */
+static inline void ctx_set_affinity_fn(struct cpuiso_ctx *ctx,
+	int (*fn)(const struct cpuiso_ctx *ctx, unsigned int pid, const char *cpulist))
+{
+	ctx->set_affinity = fn;
+}
 
 void cpuiso_log(const struct cpuiso_ctx *ctx, int priority, const char *file,
 		int line, const char *fn, const char *format, ...)
@@ -94,6 +104,10 @@ struct cpuiso_change_cpu {
 int change_cpu_set_prop(struct cpuiso_change_cpu *c, enum cpuiso_property prop,
 			enum cpuiso_achieved achieved, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* journal.c: @compat marks a compat backend change */
+int journal_begin(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
+		  bool compat);
 
 /* compat.c */
 int compat_apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,

@@ -328,6 +328,14 @@ run h-compat-apply-json 0 --sysroot "$hs" apply -n -J
 h "compat honours -J: apply -n" python3 -c '
 import json, sys
 assert json.load(open(sys.argv[1]))["cpus"][0]["outcome"] == "planned"' "$out/h-compat-apply-json.out"
+# a compat run that died after isolating CPU 1: the next run rolls it back
+run h-compat-iso 0 --sysroot "$hs" isolate 1
+printf 'cpuiso-journal 1\ncompat\n1 online isolated\n' >"$hs/run/cpuiso.journal"
+run h-compat-crash 0 --sysroot "$hs" release 1
+h "a crash during a compat change is rolled back by the next run" \
+	sh -c "grep -q 'interrupted cpuiso run was rolled back: 1 CPU' '$out/h-compat-crash.err' &&
+	       [ ! -e '$hs/run/cpuiso.journal' ] && [ ! -e '$hs/run/cpuiso.compat' ] &&
+	       grep -qx 'cpu1: already online' '$out/h-compat-crash.out'"
 hv1=$out/h-v1
 cp -r "$trees/guest-bootiso" "$hv1"
 rm "$hv1/sys/fs/cgroup/cgroup.controllers"
@@ -343,6 +351,21 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 		>"$out/h-nonroot.out" 2>"$out/h-nonroot.err"
 	h "a dry run as non-root says the real run needs root" has "$out/h-nonroot.err" "the real run needs root"
 fi
+run h-null 0 --sysroot "$trees/build-host" status -J
+h "an unknown value is null, never false" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["cpus"][0]
+assert c["rcu-nocb"] is None and c["nohz-full"] is None, c' "$out/h-null.out"
+run st-output 0 --sysroot "$trees/guest-bootiso" status -o cpu,isolate,needs --noheadings --raw
+check "status -o, --noheadings, --raw" sh -c "
+	grep -qx '1 yes nohz_full=,rcu_nocbs=' '$out/st-output.out' &&
+	grep -qx '2 already -' '$out/st-output.out' && [ \$(wc -l <'$out/st-output.out') = 4 ]"
+run st-badcol 2 --sysroot "$trees/guest-bootiso" status -o cpu,frob
+check "status -o with an unknown column is a usage error" grep -q "unknown column 'frob'" "$out/st-badcol.err"
+run st-backend 0 --sysroot "$trees/guest-runtime-iso" status -J -o +BACKEND 1
+check "status says which backend an isolate would use" python3 -c '
+import json, sys
+assert json.load(open(sys.argv[1]))["cpus"][0]["backend"] == "state"' "$out/st-backend.out"
 echo "# hostile cases: $hostile"
 
 run monitor-sysroot 2 --sysroot "$w" monitor &&

@@ -18,40 +18,10 @@
 #include "cleanup.h"
 #include "cpuiso.h"
 
-static char *patched_machine(void)
-{
-	char *root = tree_new_machine(4);
-	char path[128];
-
-	for (int i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/state", i);
-		tree_write(root, path, "online\n");
-		if (i == 0)
-			continue;
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", i);
-		tree_write(root, path, "1\n");
-	}
-	return root;
-}
-
-static const char *state_of(const char *root, int cpu)
-{
-	static char buf[32];
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d/state", root, cpu);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		strcpy(buf, "(missing)");
-	if (f)
-		fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
-}
-
 struct events {
 	char log[256];
+	const char *root;	/* break_after: after CPU 1 is done, break these */
+	int break_after[2];
 };
 
 static void on_progress(void *data, enum cpuiso_progress event,
@@ -63,6 +33,11 @@ static void on_progress(void *data, enum cpuiso_progress event,
 
 	snprintf(ev->log + len, sizeof(ev->log) - len, "%s%u ", names[event],
 		 cpuiso_change_cpu_get_id(c));
+	/* a fault after the first CPU changed: its next write fails */
+	if (event == CPUISO_PROGRESS_DONE && ev->root)
+		for (int i = 0; i < 2; i++)
+			if (ev->break_after[i] >= 0)
+				assert_int_equal(tree_break_state(ev->root, ev->break_after[i]), 0);
 }
 
 struct run {
@@ -81,7 +56,11 @@ static int change(struct run *r, const char *root, enum cpuiso_change_op op,
 		.progress_data = &r->ev,
 	};
 
+	struct events ev = r->ev;
+
 	memset(r, 0, sizeof(*r));
+	r->ev = ev;
+	r->ev.log[0] = '\0';
 	assert_int_equal(cpuiso_ctx_new(root, &r->ctx), 0);
 	assert_int_equal(cpuiso_system_read(r->ctx, &r->sys), 0);
 	assert_int_equal(cpuiso_cpuset_parse(list, cpuiso_system_nr_cpus(r->sys),
@@ -112,8 +91,8 @@ static const struct cpuiso_change_cpu *cpu_of(const struct run *r, unsigned int 
 
 static void test_isolate(void **state)
 {
-	char *root = patched_machine();
-	struct run r;
+	char *root = tree_new_patched_machine(4);
+	struct run r = { .ev.break_after = { -1, -1 } };
 	const char *detail;
 
 	(void)state;
@@ -131,8 +110,8 @@ static void test_isolate(void **state)
 	assert_non_null(strstr(detail, "cpuiso.ko"));
 	assert_int_equal(cpuiso_change_cpu_get_property(cpu_of(&r, 1),
 			 CPUISO_PROP_LOAD_BALANCING, NULL), CPUISO_ACHIEVED_YES);
-	assert_string_equal(state_of(root, 1), "isolated");
-	assert_string_equal(state_of(root, 2), "isolated");
+	assert_string_equal(tree_cpu_state(root, 1), "isolated");
+	assert_string_equal(tree_cpu_state(root, 2), "isolated");
 	run_done(&r);
 
 	/* again: nothing to do, no progress */
@@ -145,8 +124,8 @@ static void test_isolate(void **state)
 
 static void test_refused_and_dry(void **state)
 {
-	char *root = patched_machine();
-	struct run r;
+	char *root = tree_new_patched_machine(4);
+	struct run r = { .ev.break_after = { -1, -1 } };
 
 	(void)state;
 	assert_int_equal(change(&r, root, CPUISO_CHANGE_ISOLATE, "0-1", 0), -EBUSY);
@@ -155,21 +134,58 @@ static void test_refused_and_dry(void **state)
 	assert_int_equal(cpuiso_change_cpu_get_outcome(cpu_of(&r, 0)), CPUISO_OUTCOME_REFUSED);
 	assert_int_equal(cpuiso_change_cpu_get_error(cpu_of(&r, 0)), -EBUSY);
 	assert_string_equal(r.ev.log, "");
-	assert_string_equal(state_of(root, 1), "online");
+	assert_string_equal(tree_cpu_state(root, 1), "online");
 	run_done(&r);
 
 	assert_int_equal(change(&r, root, CPUISO_CHANGE_ISOLATE, "3", CPUISO_CHANGE_DRY_RUN), 0);
 	assert_int_equal(cpuiso_change_cpu_get_outcome(cpu_of(&r, 3)), CPUISO_OUTCOME_PLANNED);
-	assert_string_equal(state_of(root, 3), "online");
+	assert_string_equal(tree_cpu_state(root, 3), "online");
+	run_done(&r);
+	tree_free(root);
+}
+
+/* CPU 2 fails after CPU 1 was isolated: CPU 1 is put back. */
+static void test_rollback(void **state)
+{
+	char *root = tree_new_patched_machine(4);
+	struct run r = { .ev = { .root = root, .break_after = { 2, -1 } } };
+
+	(void)state;
+	assert_int_equal(change(&r, root, CPUISO_CHANGE_ISOLATE, "1-2", 0), -EISDIR);
+	assert_int_equal(cpuiso_change_result_get_status(r.res), CPUISO_CHANGE_FAILED);
+	assert_string_equal(r.ev.log, "B1 D1 B2 F2 U1 ");
+	assert_int_equal(cpuiso_change_cpu_get_outcome(cpu_of(&r, 1)), CPUISO_OUTCOME_ROLLED_BACK);
+	assert_int_equal(cpuiso_change_cpu_get_outcome(cpu_of(&r, 2)), CPUISO_OUTCOME_FAILED);
+	assert_string_equal(tree_cpu_state(root, 1), "online");
+	/* rolled back whole: no journal is left for the next run */
+	assert_int_equal(cpuiso_journal_recover(r.ctx, &(size_t){ 0 }), 0);
+	run_done(&r);
+	tree_free(root);
+}
+
+/* CPU 1's undo fails too: partial, CPU 1 stays changed, the journal stays. */
+static void test_partial(void **state)
+{
+	char *root = tree_new_patched_machine(4);
+	struct run r = { .ev = { .root = root, .break_after = { 2, 1 } } };
+	char path[512];
+
+	(void)state;
+	assert_int_equal(change(&r, root, CPUISO_CHANGE_ISOLATE, "1-2", 0), -EISDIR);
+	assert_int_equal(cpuiso_change_result_get_status(r.res), CPUISO_CHANGE_PARTIAL);
+	assert_int_equal(cpuiso_change_cpu_get_outcome(cpu_of(&r, 1)), CPUISO_OUTCOME_NOT_UNDONE);
+	assert_int_equal(cpuiso_change_cpu_get_outcome(cpu_of(&r, 2)), CPUISO_OUTCOME_FAILED);
+	snprintf(path, sizeof(path), "%s/run/cpuiso.journal", root);
+	assert_int_equal(access(path, F_OK), 0);
 	run_done(&r);
 	tree_free(root);
 }
 
 static void test_lock_and_journal(void **state)
 {
-	char *root = patched_machine();
+	char *root = tree_new_patched_machine(4);
 	char path[512];
-	struct run r;
+	struct run r = { .ev.break_after = { -1, -1 } };
 	int fd;
 
 	(void)state;
@@ -180,7 +196,7 @@ static void test_lock_and_journal(void **state)
 	assert_int_equal(flock(fd, LOCK_EX), 0);
 	assert_int_equal(change(&r, root, CPUISO_CHANGE_ISOLATE, "1", 0), -EWOULDBLOCK);
 	assert_non_null(strstr(cpuiso_change_result_get_message(r.res), "another cpuiso run"));
-	assert_string_equal(state_of(root, 1), "online");
+	assert_string_equal(tree_cpu_state(root, 1), "online");
 	run_done(&r);
 	close(fd);
 
@@ -190,17 +206,17 @@ static void test_lock_and_journal(void **state)
 	assert_int_equal(change(&r, root, CPUISO_CHANGE_ISOLATE, "1", 0), 0);
 	assert_int_equal(cpuiso_change_result_nr_recovered(r.res), 1);
 	assert_int_equal(cpuiso_change_result_nr_notes(r.res), 1);
-	assert_string_equal(state_of(root, 3), "online");
-	assert_string_equal(state_of(root, 1), "isolated");
+	assert_string_equal(tree_cpu_state(root, 3), "online");
+	assert_string_equal(tree_cpu_state(root, 1), "isolated");
 	run_done(&r);
 	tree_free(root);
 }
 
 static void test_outlook(void **state)
 {
-	char *root = patched_machine();
+	char *root = tree_new_patched_machine(4);
 	struct cpuiso_change_result *res = NULL;
-	struct run r;
+	struct run r = { .ev.break_after = { -1, -1 } };
 
 	(void)state;
 	assert_int_equal(change(&r, root, CPUISO_CHANGE_ISOLATE, "0-3", CPUISO_CHANGE_DRY_RUN), -EBUSY);
@@ -222,6 +238,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_isolate),
 		cmocka_unit_test(test_refused_and_dry),
+		cmocka_unit_test(test_rollback),
+		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_lock_and_journal),
 		cmocka_unit_test(test_outlook),
 	};

@@ -14,7 +14,23 @@
 
 #include "tree.h"
 #include "cleanup.h"
-#include "cpuiso.h"
+#include "internal.h"
+
+/*
+ * The harness's stand-in for sched_setaffinity() under a tree: the
+ * recorded status file gets the new Cpus_allowed_list, as the kernel
+ * would show it.
+ */
+static int fake_affinity(const struct cpuiso_ctx *ctx, unsigned int pid,
+			 const char *cpulist)
+{
+	char path[512], status[256];
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	snprintf(status, sizeof(status), "Cpus_allowed_list:\t%s\n", cpulist);
+	tree_write(cpuiso_ctx_get_root(ctx), path, status);
+	return 0;
+}
 
 static const char *readf(const char *root, const char *rel)
 {
@@ -74,6 +90,7 @@ struct env {
 static void env_new(struct env *e, const char *root, const char *list)
 {
 	assert_int_equal(cpuiso_ctx_new(root, &e->ctx), 0);
+	ctx_set_affinity_fn(e->ctx, fake_affinity);
 	assert_int_equal(cpuiso_system_read(e->ctx, &e->sys), 0);
 	assert_int_equal(cpuiso_cpuset_parse(list, cpuiso_system_nr_cpus(e->sys),
 					     &e->cpus, NULL), 0);
