@@ -11,17 +11,9 @@ cpuiso=${1:?usage: test-cli.sh CPUISO_BINARY}
 here=$(cd "$(dirname "$0")" && pwd)
 trees=$here/../trees
 expected=$here/../expected
-n=0
-failed=0
+. "$here/../tap.sh"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || sed 's/^/# /' <<<"$2"
-}
 
 # run NAME EXPECTED_RC cpuiso-args...: stdout/stderr into $out/NAME.{out,err}
 run() {
@@ -88,11 +80,6 @@ bad bad-range 0-300 "CPU beyond the highest possible at position 1"
 bad bad-missing 5 "CPU beyond the highest possible at position 1"
 bad bad-empty "" "no CPU in it"
 
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 run unknown-verb 2 frobnicate &&
 	check "unknown verb exits 2" grep -q "unknown verb 'frobnicate'" "$out/unknown-verb.err"
 run no-verb 2 && check "no verb exits 2" grep -q Usage "$out/no-verb.err"
@@ -428,5 +415,4 @@ print(n)')
 	fi
 fi
 
-echo "1..$n"
-exit $((failed > 0))
+tap_done

@@ -9,18 +9,10 @@
 set -u
 hook=${1:?usage: test-oci-hook.sh HOOK}
 here=$(cd "$(dirname "$0")" && pwd)
-n=0
-failed=0
+. "$here/../tap.sh"
 out=$(mktemp -d)
 sleeper=
 trap '[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; rm -rf "$out"' EXIT
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || sed 's/^/# /' <<<"$2"
-}
 
 # run NAME WANT_RC STDIN hook-args...: output in $out/NAME.{out,err}
 run() {
@@ -93,5 +85,4 @@ run release 0 "$(state stopped)" --sysroot "$tree" &&
 		not_ok "poststop releases CPU 3 and forgets the container" "cpu3: $(cpu3)"
 	fi
 
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_done

@@ -19,21 +19,8 @@ cpuiso=$(realpath "${2:?$usage}")
 hooksd=$(realpath "${3:?$usage}")
 here=$(cd "$(dirname "$0")" && pwd)
 runtime=${CPUISO_OCI_RUNTIME:-runc}
-n=0
-failed=0
+. "$here/../tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || sed 's/^/# /' <<<"$2"
-}
-check() {	# check NAME COMMAND...: ok if the command succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "$(dump)"; fi
-}
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 [ "$(id -u)" = 0 ] || skip_all "needs root: $runtime creates namespaces and cgroups"
 command -v "$runtime" >/dev/null || skip_all "$runtime not installed (tests/deps.sh installs runc)"
@@ -61,7 +48,7 @@ cp -a "$here/../trees/guest-runtime-iso" "$tree"
 mkdir -p "$tree/run"
 cpu() { cat "$tree/sys/devices/system/cpu/cpu$1/state"; }
 records() { ls "$tree/run/cpuiso/containers" 2>/dev/null | sed "s/^$pfx//" | tr '\n' ' '; }
-dump() {
+tap_diag() {
 	echo "states: $(cpu 0) $(cpu 1) $(cpu 2) $(cpu 3); records: $(records)"
 	tail -n 5 "$work"/*.log 2>/dev/null
 }
@@ -133,7 +120,7 @@ rt delete -f "${pfx}probe" >/dev/null 2>&1
 
 # 1. a container annotated for isolation starts with its CPU isolated
 bundle a 1 true
-if start a; then ok "container a starts"; else not_ok "container a starts" "$(dump)"; fi
+if start a; then ok "container a starts"; else not_ok "container a starts" "$(tap_diag)"; fi
 check "a: CPU 1 isolated in the tree at start" [ "$(cpu 1)" = isolated ]
 check "a: CPUs 0 and 3 stay housekeeping, 2 stays isolated by hand" \
 	[ "$(cpu 0) $(cpu 2) $(cpu 3)" = "online isolated online" ]
@@ -163,7 +150,7 @@ check "a: CPU 2 (isolated by hand) stays isolated, record gone" \
 echo isolated >"$tree/sys/devices/system/cpu/cpu0/state"
 echo isolated >"$tree/sys/devices/system/cpu/cpu3/state"
 bundle c 1 true
-if start c; then not_ok "c (last housekeeping CPU) is refused" "$(dump)"
+if start c; then not_ok "c (last housekeeping CPU) is refused" "$(tap_diag)"
 else ok "c (last housekeeping CPU) is refused"; fi
 check "c: the runtime says why" grep -q "no online housekeeping CPU" "$work/c.log"
 check "c: nothing changed, the container does not exist" \
@@ -172,14 +159,16 @@ echo online >"$tree/sys/devices/system/cpu/cpu0/state"
 echo online >"$tree/sys/devices/system/cpu/cpu3/state"
 
 # 5. not annotated, or "false": the hooks.d rule gives it no hook
+# (not $name: check's own local would hide it inside the eval)
 for c in plain: no:false; do
-	name=${c%%:*}
-	bundle "$name" 1 "${c#*:}"
-	check "$name (annotation '${c#*:}') starts" start "$name"
-	check "$name: no hook, CPU 1 not isolated" \
-		eval '! grep -q cpuiso-oci-hook "$work/$name/config.json" &&
+	ctr=${c%%:*}
+	bundle "$ctr" 1 "${c#*:}"
+	check "$ctr (annotation '${c#*:}') starts" start "$ctr"
+	check "$ctr: no hook, CPU 1 not isolated" \
+		eval '[ -f "$work/$ctr/config.json" ] &&
+		      ! grep -q cpuiso-oci-hook "$work/$ctr/config.json" &&
 		      [ "$(cpu 1) $(records)" = "online " ]'
-	stop "$name"
+	stop "$ctr"
 done
 
 # 6. a container dies and its runtime never runs poststop: the record stays
@@ -208,5 +197,4 @@ check "--reconcile released f's CPU 1 and its record" \
 	[ "$(cpu 1) $(records)" = "online " ]
 stop f
 
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_done
