@@ -300,6 +300,55 @@ static int add_container_rows(struct libscols_table *tb, bool json,
 }
 
 /*
+ * The overall answer, as one more capability row: which backend an
+ * isolate would use here, and what the CPUs it could isolate would
+ * still need from the kernel command line.
+ */
+static int add_isolate_row(struct libscols_table *tb, bool json,
+			   const struct cpuiso_change_result *outlook)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	char *needs = NULL;
+	size_t len = 0, can = 0;
+	FILE *f = open_memstream(&needs, &len);
+	int r = 0;
+
+	if (!ln || !f) {
+		if (f)
+			fclose(f);
+		free(needs);
+		return -ENOMEM;
+	}
+	for (int p = 0; p < _CPUISO_PROP_MAX; p++) {
+		const char *param = NULL;
+
+		for (size_t i = 0; i < cpuiso_change_result_nr_cpus(outlook); i++) {
+			const struct cpuiso_change_cpu *c = cpuiso_change_result_get_cpu(outlook, i);
+			const char *detail;
+
+			if (cpuiso_change_cpu_get_outcome(c) != CPUISO_OUTCOME_PLANNED)
+				continue;
+			if (p == 0)
+				can++;
+			if (cpuiso_change_cpu_get_property(c, p, &detail) ==
+			    CPUISO_ACHIEVED_BOOT_PARAM && detail && !strchr(detail, ' '))
+				param = detail;
+		}
+		if (param)
+			fprintf(f, "%s%s needs %s", ftell(f) ? ", " : "",
+				cpuiso_property_to_string(p), param);
+	}
+	fclose(f);
+	r |= set_cell(ln, CAP_NAME, json, "isolate");
+	r |= set_cell(ln, CAP_AVAIL, json, "%s", can ? "yes" : "no");
+	r |= set_cell(ln, CAP_REASON, json, "%s backend, %zu CPU(s) can be isolated%s%s",
+		      cpuiso_backend_to_string(cpuiso_change_result_get_backend(outlook)),
+		      can, *needs ? "; " : "", needs);
+	free(needs);
+	return r ? -ENOMEM : 0;
+}
+
+/*
  * libsmartcols prints each table as its own JSON object; one document
  * holds both, so splice their members into one object.
  */
@@ -348,7 +397,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	const struct cpuiso_cpuset *show;
 	int sel[_COL_MAX * 2];
 	size_t nsel = _COL_DEFAULT;
-	bool need_outlook = false, custom = false;
+	bool custom = false;
 	int c, cpu, r;
 	size_t row = 0;
 
@@ -405,10 +454,11 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		warnx_("capability probe failed: %s", strerror(-r));
 		return EXIT_FAIL;
 	}
-	for (size_t k = 0; k < nsel; k++)
-		need_outlook |= sel[k] >= _COL_DEFAULT;
-	if (need_outlook) {
-		r = cpuiso_change_outlook(cli->ctx, sys, show, &outlook);
+	/* what an isolate would do, for every CPU: the per-CPU columns and the overall row */
+	{
+		r = cpuiso_change_outlook(cli->ctx, sys,
+					  cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE),
+					  &outlook);
 		if (r < 0) {
 			warnx_("cannot tell what isolation would do here: %s", strerror(-r));
 			return EXIT_FAIL;
@@ -419,13 +469,16 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	caps = new_table("capabilities", &topts, cap_columns, _CAP_COL_MAX, NULL, 0);
 	if (!cpus || !caps)
 		return EXIT_FAIL;
-	cpuiso_cpuset_foreach(cpu, show)
-		if (add_cpu_row(cpus, cli->json, sys, cpuiso_system_get_cpu(sys, cpu),
-				outlook ? cpuiso_change_result_get_cpu(outlook, row++) : NULL,
-				outlook ? cpuiso_change_result_get_backend(outlook) :
-					  CPUISO_BACKEND_NONE, sel, nsel) < 0)
+	cpuiso_cpuset_foreach(cpu, cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE)) {
+		const struct cpuiso_change_cpu *o = cpuiso_change_result_get_cpu(outlook, row++);
+
+		if (cpuiso_cpuset_test(show, cpu) &&
+		    add_cpu_row(cpus, cli->json, sys, cpuiso_system_get_cpu(sys, cpu), o,
+				cpuiso_change_result_get_backend(outlook), sel, nsel) < 0)
 			return EXIT_FAIL;
-	if (add_cap_rows(caps, cli->json, probe) < 0)
+	}
+	if (add_cap_rows(caps, cli->json, probe) < 0 ||
+	    add_isolate_row(caps, cli->json, outlook) < 0)
 		return EXIT_FAIL;
 	/* containers' CPUs: a table only when some container has them */
 	r = cpuiso_claims_read(cli->ctx, cpuiso_system_nr_cpus(sys), &claims);

@@ -421,12 +421,24 @@ static int take_lock(struct cpuiso_ctx *ctx, int timeout,
 	return TAKE_FD(fd);
 }
 
+/* A CPU of an interrupted run put back: RECOVERED, as a CPU rolled back. */
+static void recovered_cpu(void *data, const struct cpuiso_step *s)
+{
+	const struct cpuiso_change_request *req = data;
+	struct cpuiso_change_cpu c = { .id = s->cpu, .from = s->to, .to = s->from,
+				       .outcome = CPUISO_OUTCOME_ROLLED_BACK };
+
+	if (req->progress)
+		req->progress(req->progress_data, CPUISO_PROGRESS_RECOVERED, &c);
+}
+
 /*
  * Under the lock: roll back an interrupted run.  A journal that cannot be
  * read or rolled back blocks the change, unless @discard moves it aside.
  * A dry run only says the real run would.
  */
 static int recover_journal(struct cpuiso_ctx *ctx, bool dry, bool discard,
+			   const struct cpuiso_change_request *req,
 			   struct cpuiso_change_result *res)
 {
 	_cleanup_free_ char *path = NULL, *aside = NULL;
@@ -440,7 +452,7 @@ static int recover_journal(struct cpuiso_ctx *ctx, bool dry, bool discard,
 					   ctx->root, JOURNAL);
 		return 0;
 	}
-	r = cpuiso_journal_recover(ctx, &restored);
+	r = journal_recover(ctx, &restored, recovered_cpu, (void *)req);
 	res->recovered = restored;
 	if (r > 0)
 		return result_note(res, "an interrupted cpuiso run was rolled back: %zu CPU(s) restored",
@@ -649,6 +661,37 @@ static int result_rows(struct cpuiso_change_result *res,
 	return 0;
 }
 
+/*
+ * An isolated CPU whose SMT sibling stays a housekeeping CPU shares its
+ * core with the noise: said, not refused (the policy's smt = refuses).
+ */
+static int note_smt(struct cpuiso_change_result *res, const struct cpuiso_system *sys,
+		    const struct cpuiso_plan *plan)
+{
+	for (size_t i = 0; i < cpuiso_plan_nr_steps(plan); i++) {
+		const struct cpuiso_step *s = cpuiso_plan_get_step(plan, i);
+		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, s->cpu);
+		const struct cpuiso_cpuset *sibs = c ? cpuiso_cpu_get_siblings(c) : NULL;
+		int sib;
+
+		if (s->to != CPUISO_STATE_ISOLATED || !sibs)
+			continue;
+		cpuiso_cpuset_foreach(sib, sibs) {
+			const struct cpuiso_change_cpu *rc = result_find_cpu(res, sib);
+			const struct cpuiso_cpu *sc = cpuiso_system_get_cpu(sys, sib);
+
+			if ((unsigned int)sib == s->cpu ||
+			    (rc && rc->to == CPUISO_STATE_ISOLATED) ||
+			    (sc && cpuiso_cpu_get_state(sc) == CPUISO_STATE_ISOLATED))
+				continue;
+			if (result_note(res, "CPU %u shares its core with CPU %d, which stays a housekeeping CPU",
+					s->cpu, sib) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* "CPU 3 ..." in a refusal names the CPU it is about. */
 static void blame_cpu(struct cpuiso_change_result *res, const char *why, int error)
 {
@@ -679,7 +722,7 @@ static int change_locked(struct cpuiso_ctx *ctx,
 	bool isolates = false;
 	int r;
 
-	r = recover_journal(ctx, dry, flags & CPUISO_CHANGE_DISCARD_JOURNAL, res);
+	r = recover_journal(ctx, dry, flags & CPUISO_CHANGE_DISCARD_JOURNAL, req, res);
 	if (r < 0)
 		return r;
 	r = cpuiso_system_read(ctx, &sys);
@@ -750,6 +793,9 @@ static int change_locked(struct cpuiso_ctx *ctx,
 				   why ? why : strerror(-e));
 	}
 	r = result_rows(res, sys, iso, rel, plan, CPUISO_OUTCOME_UNCHANGED);
+	if (r < 0)
+		return r;
+	r = note_smt(res, sys, plan);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < res->nr_cpus; i++) {
@@ -865,9 +911,13 @@ CPUISO_EXPORT int cpuiso_change_outlook(struct cpuiso_ctx *ctx,
 	if (r < 0)
 		return r;
 	res->backend = choose_backend(probe);
+	/* an unreadable record: answer as if it held nothing (a change says why) */
 	if (res->backend == CPUISO_BACKEND_COMPAT &&
-	    compat_recorded_cpus(ctx, cpuiso_system_nr_cpus(sys), &compat) < 0)
-		return -EBADMSG;
+	    compat_recorded_cpus(ctx, cpuiso_system_nr_cpus(sys), &compat) < 0) {
+		compat = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
+		if (!compat)
+			return -ENOMEM;
+	}
 	cpuiso_cpuset_foreach(cpu, cpus) {
 		_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *one =
 			cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));

@@ -143,27 +143,36 @@ int compat_report_cycle(struct compat *c, const struct cpuiso_system *sys,
 				   "the CPU cannot go offline");
 }
 
+/* @prop is reached (at boot) if @yes, else it needs @param at boot */
+static int boot_only(struct cpuiso_change_cpu *cc, enum cpuiso_property prop,
+		     bool yes, const char *param)
+{
+	return yes ? change_cpu_set_prop(cc, prop, CPUISO_ACHIEVED_YES, NULL) :
+		     change_cpu_set_prop(cc, prop, CPUISO_ACHIEVED_BOOT_PARAM, "%s", param);
+}
+
+static bool nohz_full(struct compat *c, unsigned int cpu)
+{
+	return file_has_cpu(c, "/sys/devices/system/cpu/nohz_full", false, (int)cpu) == 1;
+}
+
 int compat_report_tick(struct compat *c, const struct cpuiso_system *sys,
 		       struct cpuiso_change_cpu *cc, bool read_back)
 {
 	(void)sys;
 	(void)read_back;
-	if (file_has_cpu(c, "/sys/devices/system/cpu/nohz_full", false, (int)cc->id) == 1)
-		return change_cpu_set_prop(cc, CPUISO_PROP_TICK, CPUISO_ACHIEVED_YES, NULL);
-	return change_cpu_set_prop(cc, CPUISO_PROP_TICK, CPUISO_ACHIEVED_BOOT_PARAM,
-				   "nohz_full=");
+	return boot_only(cc, CPUISO_PROP_TICK, nohz_full(c, cc->id), "nohz_full=");
 }
 
+/* nohz_full= offloads too */
 int compat_report_rcu(struct compat *c, const struct cpuiso_system *sys,
 		      struct cpuiso_change_cpu *cc, bool read_back)
 {
 	(void)sys;
 	(void)read_back;
-	if (file_has_cpu(c, "/sys/devices/system/cpu/nohz_full", false, (int)cc->id) == 1 ||
-	    cmdline_names(c, "rcu_nocbs", (int)cc->id))
-		return change_cpu_set_prop(cc, CPUISO_PROP_RCU_CALLBACKS, CPUISO_ACHIEVED_YES, NULL);
-	return change_cpu_set_prop(cc, CPUISO_PROP_RCU_CALLBACKS, CPUISO_ACHIEVED_BOOT_PARAM,
-				   "rcu_nocbs=");
+	return boot_only(cc, CPUISO_PROP_RCU_CALLBACKS,
+			 nohz_full(c, cc->id) || cmdline_names(c, "rcu_nocbs", (int)cc->id),
+			 "rcu_nocbs=");
 }
 
 /*

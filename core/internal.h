@@ -108,6 +108,9 @@ int change_cpu_set_prop(struct cpuiso_change_cpu *c, enum cpuiso_property prop,
 /* journal.c: @compat marks a compat backend change */
 int journal_begin(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
 		  bool compat);
+typedef void (*journal_step_fn)(void *data, const struct cpuiso_step *undone);
+int journal_recover(struct cpuiso_ctx *ctx, size_t *restored,
+		    journal_step_fn fn, void *data);
 
 /* compat.c */
 int compat_apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,

@@ -115,7 +115,7 @@ static int parse_journal(char *text, struct cpuiso_step **ret, size_t *n,
  * that never happened costs at most an offline/online cycle.
  */
 static int compat_recover(struct cpuiso_ctx *ctx, const struct cpuiso_step *steps,
-			  size_t n)
+			  size_t n, journal_step_fn fn, void *data)
 {
 	_cleanup_(cpuiso_system_freep) struct cpuiso_system *sys = NULL;
 	int r = cpuiso_system_read(ctx, &sys);
@@ -129,9 +129,12 @@ static int compat_recover(struct cpuiso_ctx *ctx, const struct cpuiso_step *step
 			return -ENOMEM;
 		r = compat_apply(ctx, sys, one, steps[n].to != CPUISO_STATE_ISOLATED,
 				 &undone, NULL);
-		if (r == 0)
-			info(ctx, "cpu%u: back to %s (interrupted compat run)", steps[n].cpu,
-			     cpuiso_state_to_string(steps[n].from));
+		if (r < 0)
+			break;
+		info(ctx, "cpu%u: back to %s (interrupted compat run)", steps[n].cpu,
+		     cpuiso_state_to_string(steps[n].from));
+		if (fn)
+			fn(data, &steps[n]);
 	}
 	return r;
 }
@@ -146,6 +149,13 @@ static int compat_recover(struct cpuiso_ctx *ctx, const struct cpuiso_step *step
  * could not be put back.  The caller holds the cpuiso lock.
  */
 CPUISO_EXPORT int cpuiso_journal_recover(struct cpuiso_ctx *ctx, size_t *restored)
+{
+	return journal_recover(ctx, restored, NULL, NULL);
+}
+
+/* cpuiso_journal_recover(), calling @fn for each CPU put back */
+int journal_recover(struct cpuiso_ctx *ctx, size_t *restored,
+		    journal_step_fn fn, void *data)
 {
 	_cleanup_free_ struct cpuiso_step *steps = NULL;
 	_cleanup_free_ char *text = NULL;
@@ -165,7 +175,7 @@ CPUISO_EXPORT int cpuiso_journal_recover(struct cpuiso_ctx *ctx, size_t *restore
 		return r;
 	}
 	if (compat) {
-		r = compat_recover(ctx, steps, n);
+		r = compat_recover(ctx, steps, n, fn, data);
 		if (r < 0)
 			return r;
 		*restored = n;
@@ -186,6 +196,8 @@ CPUISO_EXPORT int cpuiso_journal_recover(struct cpuiso_ctx *ctx, size_t *restore
 			return r;
 		info(ctx, "cpu%u: back to %s (interrupted run)", steps[n].cpu,
 		     cpuiso_state_to_string(steps[n].from));
+		if (fn)
+			fn(data, &steps[n]);
 		(*restored)++;
 	}
 	r = cpuiso_journal_end(ctx);

@@ -56,15 +56,19 @@ int ctx_exists(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 }
 
-static int read_path(const char *path, char **ret, size_t *ret_len)
+/* @regular: refuse (-EINVAL) what is not a regular file, a FIFO unopened */
+static int read_path(const char *path, char **ret, size_t *ret_len, bool regular)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, size = 4096;
+	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
 	if (fd < 0)
 		return -errno;
+	if (regular && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		return -EINVAL;
 	buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;
@@ -105,30 +109,21 @@ static int vread(const struct cpuiso_ctx *ctx, char **path, char **ret,
 {
 	int r = vpath(ctx, path, fmt, ap);
 
-	return r < 0 ? r : read_path(*path, ret, NULL);
+	return r < 0 ? r : read_path(*path, ret, NULL, false);
 }
 
-/* Whole file as it is, and its length (it may hold NUL bytes). */
+/* A regular file whole, and its length (it may hold NUL bytes). */
 int ctx_read_raw(const struct cpuiso_ctx *ctx, char **ret, size_t *len,
 		 const char *fmt, ...)
 {
 	_cleanup_free_ char *path = NULL;
-	struct stat st;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
 	r = vpath(ctx, &path, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	/* a FIFO or a device would block or never end */
-	if (stat(path, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	r = read_path(path, ret, len);
-	return r;
+	return r < 0 ? r : read_path(path, ret, len, true);
 }
 
 /* Whole file, with one trailing newline removed. */

@@ -353,6 +353,20 @@ run st-backend 0 --sysroot "$trees/guest-runtime-iso" status -J -o +BACKEND 1
 check "status says which backend an isolate would use" python3 -c '
 import json, sys
 assert json.load(open(sys.argv[1]))["cpus"][0]["backend"] == "state"' "$out/st-backend.out"
+smt=$out/smt
+cp -r "$trees/guest-runtime-iso" "$smt"
+for c in 1 3; do echo 1,3 >"$smt/sys/devices/system/cpu/cpu$c/topology/thread_siblings_list"; done
+run smt-note 0 --sysroot "$smt" isolate -n 1
+check "isolating a CPU whose SMT sibling stays says so" \
+	grep -q 'CPU 1 shares its core with CPU 3, which stays a housekeeping CPU' "$out/smt-note.err"
+echo 0-4 >"$smt/sys/devices/system/cpu/possible"
+run st-absent 0 --sysroot "$smt" status -o cpu,state 4
+check "status calls a possible CPU that is not present absent" grep -Eq '^ *4 +absent$' "$out/st-absent.out"
+for v in "isolate --wait" "release --discard-journal" "apply --config" "status --noheadings" "monitor --count"; do
+	set -- $v
+	run "help-$1" 0 "$1" --help
+	check "$1 --help explains $2" grep -q -- "$2" "$out/help-$1.out"
+done
 echo "# hostile cases: $hostile"
 
 run monitor-sysroot 2 --sysroot "$w" monitor &&

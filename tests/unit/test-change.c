@@ -205,6 +205,8 @@ static void test_lock_and_journal(void **state)
 	tree_write(root, "/sys/devices/system/cpu/cpu3/state", "isolated\n");
 	assert_int_equal(change(&r, root, CPUISO_CHANGE_ISOLATE, "1", 0), 0);
 	assert_int_equal(cpuiso_change_result_nr_recovered(r.res), 1);
+	/* the CPU put back first, then the change itself */
+	assert_string_equal(r.ev.log, "R3 B1 D1 ");
 	assert_int_equal(cpuiso_change_result_nr_notes(r.res), 1);
 	assert_string_equal(tree_cpu_state(root, 3), "online");
 	assert_string_equal(tree_cpu_state(root, 1), "isolated");

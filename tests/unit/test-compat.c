@@ -198,6 +198,36 @@ static void test_partition_refused(void **state)
 	tree_free(root);
 }
 
+/*
+ * A later row fails (the workqueue mask cannot be written): the walker
+ * restores it and every row before it, last first, and the record goes.
+ */
+static void test_walker_rollback(void **state)
+{
+	char *root = stock_machine();
+	char path[512];
+	unsigned int moved;
+	struct env e;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/sys/devices/virtual/workqueue/cpumask", root);
+	assert_int_equal(remove(path), 0);
+	assert_int_equal(mkdir(path, 0755), 0);	/* reads and writes fail */
+	env_new(&e, root, "2");
+	assert_true(cpuiso_compat_isolate(e.ctx, e.sys, e.cpus, &moved) < 0);
+	/* the rows before it, given back: IRQs, kthreads, default affinity, partition */
+	assert_string_equal(readf(root, "/proc/irq/25/smp_affinity_list"), "0-3");
+	assert_string_equal(readf(root, "/proc/10/status"), "Cpus_allowed_list:\t0-3");
+	assert_string_equal(readf(root, "/proc/irq/default_smp_affinity"), "f");
+	assert_string_equal(readf(root, "/sys/fs/cgroup/cpuiso.isolated/cpuset.cpus.partition"),
+			    "member");
+	assert_string_equal(readf(root, "/sys/fs/cgroup/cgroup.subtree_control"), "-cpuset");
+	assert_string_equal(readf(root, "/run/cpuiso.compat"), "(missing)");
+	env_free(&e);
+	rmdir(path);
+	tree_free(root);
+}
+
 static void test_report(void **state)
 {
 	char *root = stock_machine();
@@ -226,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_isolate_release),
 		cmocka_unit_test(test_partial_release),
 		cmocka_unit_test(test_partition_refused),
+		cmocka_unit_test(test_walker_rollback),
 		cmocka_unit_test(test_report),
 	};
 
