@@ -52,6 +52,18 @@ static const struct column cap_columns[_CAP_COL_MAX] = {
 	[CAP_REASON] = { "REASON", COL_STRING },
 };
 
+/* CPUs isolated for containers (cpuiso-oci-hook's records) */
+enum { CTR_NAME, CTR_CPUS, CTR_ISOLATED, CTR_PID, _CTR_COL_MAX };
+
+static const struct column container_columns[_CTR_COL_MAX] = {
+	[CTR_NAME] = { "CONTAINER", COL_STRING },
+	[CTR_CPUS] = { "CPUS", COL_STRING },
+	[CTR_ISOLATED] = { "ISOLATED", COL_STRING },
+	[CTR_PID] = { "PID", COL_NUMBER },
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_claims *, cpuiso_claims_free)
+
 struct table_opts {
 	bool json, noheadings, raw;
 };
@@ -264,6 +276,29 @@ static int add_cap_rows(struct libscols_table *tb, bool json,
 	return 0;
 }
 
+/* One row per container record: its CPUs, those its start isolated. */
+static int add_container_rows(struct libscols_table *tb, bool json,
+			      const struct cpuiso_claims *claims)
+{
+	for (size_t i = 0; i < cpuiso_claims_count(claims); i++) {
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		_cleanup_free_ char *cpus = NULL, *iso = NULL;
+		int r = 0;
+
+		if (!ln ||
+		    cpuiso_cpuset_format(cpuiso_claims_get_cpus(claims, i), &cpus) < 0 ||
+		    cpuiso_cpuset_format(cpuiso_claims_get_isolated(claims, i), &iso) < 0)
+			return -ENOMEM;
+		r |= set_cell(ln, CTR_NAME, json, "%s", cpuiso_claims_get_owner(claims, i));
+		r |= set_cell(ln, CTR_CPUS, json, "%s", cpus);
+		r |= set_cell(ln, CTR_ISOLATED, json, "%s", iso);
+		r |= set_cell(ln, CTR_PID, json, "%d", cpuiso_claims_get_pid(claims, i, NULL));
+		if (r)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /*
  * The overall answer, as one more capability row: which backend an
  * isolate would use here, and what the CPUs it could isolate would
@@ -355,6 +390,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *want = NULL;
 	_cleanup_(scols_unref_tablep) struct libscols_table *cpus = NULL;
 	_cleanup_(scols_unref_tablep) struct libscols_table *caps = NULL;
+	_cleanup_(scols_unref_tablep) struct libscols_table *ctrs = NULL;
+	_cleanup_(cpuiso_claims_freep) struct cpuiso_claims *claims = NULL;
 	_cleanup_(cpuiso_change_result_freep) struct cpuiso_change_result *outlook = NULL;
 	struct table_opts topts = { 0 };
 	const struct cpuiso_cpuset *show;
@@ -443,17 +480,33 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	if (add_cap_rows(caps, cli->json, probe) < 0 ||
 	    add_isolate_row(caps, cli->json, outlook) < 0)
 		return EXIT_FAIL;
+	/* containers' CPUs: a table only when some container has them */
+	r = cpuiso_claims_read(cli->ctx, cpuiso_system_nr_cpus(sys), &claims);
+	if (r < 0) {
+		warnx_("cannot read the container records: %s", strerror(-r));
+		return EXIT_FAIL;
+	}
+	if (cpuiso_claims_count(claims)) {
+		ctrs = new_table("containers", &topts, container_columns,
+				 _CTR_COL_MAX, NULL, 0);
+		if (!ctrs || add_container_rows(ctrs, cli->json, claims) < 0)
+			return EXIT_FAIL;
+	}
 
 	if (cli->json) {
-		struct libscols_table *both[] = { cpus, caps };
+		struct libscols_table *all[] = { cpus, caps, ctrs };
 
-		return print_json(both, ELEMENTSOF(both)) < 0 ? EXIT_FAIL : EXIT_OK;
+		return print_json(all, ctrs ? 3 : 2) < 0 ? EXIT_FAIL : EXIT_OK;
 	}
 	scols_print_table(cpus);
 	/* -o asks for the CPU table: the capabilities stay out of it */
 	if (!custom && !topts.noheadings && !topts.raw) {
 		fputc('\n', stdout);
 		scols_print_table(caps);
+		if (ctrs) {
+			fputc('\n', stdout);
+			scols_print_table(ctrs);
+		}
 	}
 	return EXIT_OK;
 }

@@ -397,7 +397,6 @@ static int take_lock(struct cpuiso_ctx *ctx, int timeout,
 {
 	_cleanup_free_ char *path = NULL, *dir = NULL;
 	_cleanup_close_ int fd = -1;
-	struct timespec start, now;
 	int r;
 
 	r = ctx_path(ctx, &dir, "/run");
@@ -410,28 +409,15 @@ static int take_lock(struct cpuiso_ctx *ctx, int timeout,
 	if (fd < 0)
 		return result_fail(res, CPUISO_CHANGE_REFUSED, errno,
 				   "cannot open the lock %s: %s", path, strerror(errno));
-	if (timeout < 0) {
-		if (flock(fd, LOCK_EX) < 0)
-			return result_fail(res, CPUISO_CHANGE_REFUSED, errno,
-					   "cannot take the lock %s: %s", path,
-					   strerror(errno));
-		return TAKE_FD(fd);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK)
-			return result_fail(res, CPUISO_CHANGE_REFUSED, errno,
-					   "cannot take the lock %s: %s", path,
-					   strerror(errno));
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= timeout)
-			return result_fail(res, CPUISO_CHANGE_REFUSED,
-					   timeout ? ETIMEDOUT : EWOULDBLOCK,
-					   "another cpuiso run holds the lock %s%s",
-					   path, timeout ? " (waited in vain)" :
-					   " (--wait waits for it)");
-		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
-	}
+	r = flock_wait(fd, timeout);
+	if (r == -ETIMEDOUT || r == -EWOULDBLOCK)
+		return result_fail(res, CPUISO_CHANGE_REFUSED, -r,
+				   "another cpuiso run holds the lock %s%s",
+				   path, timeout ? " (waited in vain)" :
+				   " (--wait waits for it)");
+	if (r < 0)
+		return result_fail(res, CPUISO_CHANGE_REFUSED, -r,
+				   "cannot take the lock %s: %s", path, strerror(-r));
 	return TAKE_FD(fd);
 }
 
@@ -591,6 +577,34 @@ static int choose_backend(const struct cpuiso_probe *probe)
 		CPUISO_BACKEND_STATE : CPUISO_BACKEND_COMPAT;
 }
 
+/*
+ * The policy does not release CPUs that the OCI hook isolated for a
+ * container (its records): the container's stop does, or, if it died
+ * without one, the hook's next run.  Each one kept is noted.
+ */
+static int keep_claimed(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+			struct cpuiso_cpuset *rel, struct cpuiso_change_result *res)
+{
+	_cleanup_(cpuiso_claims_freep) struct cpuiso_claims *claims = NULL;
+	int cpu, r;
+
+	r = cpuiso_claims_read(ctx, cpuiso_system_nr_cpus(sys), &claims);
+	if (r < 0)
+		return result_fail(res, CPUISO_CHANGE_REFUSED, -r,
+				   "cannot read the container records under %s/run/cpuiso: %s",
+				   ctx->root, strerror(-r));
+	for (size_t i = 0; i < cpuiso_claims_count(claims); i++)
+		cpuiso_cpuset_foreach(cpu, cpuiso_claims_get_isolated(claims, i)) {
+			if (!cpuiso_cpuset_test(rel, cpu))
+				continue;
+			cpuiso_cpuset_clear(rel, cpu);
+			if (result_note(res, "CPU %d stays isolated: container %s holds it",
+					cpu, cpuiso_claims_get_owner(claims, i)) < 0)
+				return -ENOMEM;
+		}
+	return 0;
+}
+
 /* The CPUs to isolate and release, from the request. */
 static int request_sets(const struct cpuiso_system *sys,
 			const struct cpuiso_change_request *req,
@@ -727,6 +741,11 @@ static int change_locked(struct cpuiso_ctx *ctx,
 	if (r < 0)
 		return result_fail(res, CPUISO_CHANGE_REFUSED, -r, "%s",
 				   why ? why : strerror(-r));
+	if (req->op == CPUISO_CHANGE_POLICY) {
+		r = keep_claimed(ctx, sys, rel, res);
+		if (r < 0)
+			return r;
+	}
 	if (backend == CPUISO_BACKEND_COMPAT) {
 		const char *reason;
 

@@ -495,6 +495,29 @@ const char *cpuiso_achieved_to_string(enum cpuiso_achieved achieved);
 const char *cpuiso_outcome_to_string(enum cpuiso_outcome outcome);
 const char *cpuiso_change_status_to_string(enum cpuiso_change_status status);
 
+/* ---- CPUs claimed by containers (the OCI hook's records) -------------- */
+
+struct cpuiso_claims;
+
+bool cpuiso_claim_owner_valid(const char *owner);
+int cpuiso_claims_lock(struct cpuiso_ctx *ctx, int timeout);
+int cpuiso_claims_read(struct cpuiso_ctx *ctx, unsigned int nbits,
+		       struct cpuiso_claims **ret);
+void cpuiso_claims_free(struct cpuiso_claims *claims);
+size_t cpuiso_claims_count(const struct cpuiso_claims *claims);
+const char *cpuiso_claims_get_owner(const struct cpuiso_claims *claims, size_t i);
+const struct cpuiso_cpuset *cpuiso_claims_get_cpus(const struct cpuiso_claims *claims,
+						   size_t i);
+const struct cpuiso_cpuset *cpuiso_claims_get_isolated(const struct cpuiso_claims *claims,
+						       size_t i);
+int cpuiso_claims_get_pid(const struct cpuiso_claims *claims, size_t i,
+			  unsigned long long *start);
+int cpuiso_claim_write(struct cpuiso_ctx *ctx, const char *owner,
+		       const struct cpuiso_cpuset *cpus,
+		       const struct cpuiso_cpuset *isolated, int pid,
+		       unsigned long long start);
+int cpuiso_claim_remove(struct cpuiso_ctx *ctx, const char *owner);
+
 #ifdef __cplusplus
 }
 #endif

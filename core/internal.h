@@ -67,6 +67,8 @@ int ctx_rmdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 
 int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int write_file_atomic(const char *path, const char *tmp, const char *text);
+int flock_wait(int fd, int timeout);
 
 /* cpuset.c: hex masks as the kernel prints them ("0000000f,ffffffff") */
 int cpuset_parse_hex(const char *s, unsigned int nbits, struct cpuiso_cpuset **ret);
@@ -127,6 +129,7 @@ int compat_cpu_properties(struct cpuiso_ctx *ctx, const struct cpuiso_system *sy
 			  struct cpuiso_change_cpu *c, bool read_back);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_claims *, cpuiso_claims_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_system *, cpuiso_system_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_plan *, cpuiso_plan_free)

@@ -24,7 +24,8 @@
 int journal_begin(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
 		  bool compat)
 {
-	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	_cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
+	size_t len;
 	FILE *f;
 	int r;
 
@@ -33,9 +34,9 @@ int journal_begin(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
 		return r;
 	if (asprintf(&tmp, "%s.tmp", path) < 0)
 		return -ENOMEM;
-	f = fopen(tmp, "we");
+	f = open_memstream(&text, &len);
 	if (!f)
-		return -errno;
+		return -ENOMEM;
 	fprintf(f, "%s\n", JOURNAL_MAGIC);
 	if (compat)
 		fputs("compat\n", f);
@@ -45,14 +46,9 @@ int journal_begin(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
 		fprintf(f, "%u %s %s\n", s->cpu, cpuiso_state_to_string(s->from),
 			cpuiso_state_to_string(s->to));
 	}
-	r = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	return write_file_atomic(path, tmp, text);
 }
 
 CPUISO_EXPORT int cpuiso_journal_begin(struct cpuiso_ctx *ctx,

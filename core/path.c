@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -272,4 +274,50 @@ int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
 		return -errno;
 	dbg(ctx, "wrote '%s' to %s", value, path);
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+/*
+ * Replace @path whole with @text: written to @tmp (same directory),
+ * fsynced, renamed over @path, so a reader or a crash sees the old file
+ * or the new one, never a part.  @tmp is removed on failure.
+ */
+int write_file_atomic(const char *path, const char *tmp, const char *text)
+{
+	FILE *f;
+	int r;
+
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	r = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0 ?
+		0 : -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+/*
+ * flock(LOCK_EX) @fd: @timeout 0 tries once (-EWOULDBLOCK), -1 waits for
+ * good, N waits up to N seconds (-ETIMEDOUT); other errors as -errno.
+ */
+int flock_wait(int fd, int timeout)
+{
+	struct timespec start, now;
+
+	if (timeout < 0)
+		return flock(fd, LOCK_EX) < 0 ? -errno : 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= timeout)
+			return timeout ? -ETIMEDOUT : -EWOULDBLOCK;
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	}
+	return 0;
 }

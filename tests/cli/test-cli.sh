@@ -11,17 +11,9 @@ cpuiso=${1:?usage: test-cli.sh CPUISO_BINARY}
 here=$(cd "$(dirname "$0")" && pwd)
 trees=$here/../trees
 expected=$here/../expected
-n=0
-failed=0
+. "$here/../tap.sh"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || sed 's/^/# /' <<<"$2"
-}
 
 # run NAME EXPECTED_RC cpuiso-args...: stdout/stderr into $out/NAME.{out,err}
 run() {
@@ -88,11 +80,6 @@ bad bad-range 0-300 "CPU beyond the highest possible at position 1"
 bad bad-missing 5 "CPU beyond the highest possible at position 1"
 bad bad-empty "" "no CPU in it"
 
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 run unknown-verb 2 frobnicate &&
 	check "unknown verb exits 2" grep -q "unknown verb 'frobnicate'" "$out/unknown-verb.err"
 run no-verb 2 && check "no verb exits 2" grep -q Usage "$out/no-verb.err"
@@ -477,6 +464,39 @@ if grep -q 'HAVE_CAIRO 1' "$(dirname "$cpuiso")/../config.h" 2>/dev/null; then
 		check "verify --plot draws a PNG" sh -c "head -c 8 '$out/noise.png' | grep -q PNG"
 fi
 
+# CPUs the OCI hook isolated for a container: a containers table, and
+# a "containers" array in JSON; none without records
+c=$out/containers
+cp -a "$trees/guest-runtime-iso" "$c"
+run no-containers 0 --sysroot "$c" status &&
+	check "status without container records has no containers table" \
+		eval '! grep -q CONTAINER "$out/no-containers.out"'
+mkdir -p "$c/run/cpuiso/containers"
+printf 'cpuiso-claim 1\ncpus 1-2\nisolated 1\npid 4242\nstart 99\n' \
+	>"$c/run/cpuiso/containers/pod-a_ctr"
+run containers 0 --sysroot "$c" status &&
+	check "status lists the container's CPUs" \
+		grep -Eq '^pod-a_ctr +1-2 +1 +4242$' "$out/containers.out"
+run containers-json 0 --sysroot "$c" status -J &&
+	check "status -J has the container's record" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["containers"]
+assert c == [{"container": "pod-a_ctr", "cpus": "1-2", "isolated": "1", "pid": 4242}], c
+' "$out/containers-json.out"
+
+# apply (the policy, the udev rules) leaves a container's CPUs isolated
+mkdir -p "$c/etc"
+echo 'isolated = 2' >"$c/etc/cpuiso.conf"
+echo isolated >"$c/sys/devices/system/cpu/cpu1/state"
+run apply-container 0 --sysroot "$c" apply &&
+	check "apply keeps CPU 1 isolated while container pod-a_ctr holds it" \
+		eval '[ "$(cat "$c/sys/devices/system/cpu/cpu1/state")" = isolated ] &&
+		      grep -q "CPU 1 stays isolated: container pod-a_ctr holds it" "$out/apply-container.err"'
+rm "$c/run/cpuiso/containers/pod-a_ctr"
+run apply-no-container 0 --sysroot "$c" apply &&
+	check "without the record apply releases CPU 1" \
+		[ "$(cat "$c/sys/devices/system/cpu/cpu1/state")" = online ]
+
 # bash completion offers the verbs, then each verb's options
 comp=$here/../../cli/cpuiso.bash-completion
 check "completion: verbs" bash -c ". '$comp'; COMP_WORDS=(cpuiso is); COMP_CWORD=1; _cpuiso
@@ -503,5 +523,4 @@ print(n)')
 	fi
 fi
 
-echo "1..$n"
-exit $((failed > 0))
+tap_done
