@@ -1,340 +1,325 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* cpuiso isolate|release CPULIST: plan the whole request, then apply it. */
+/*
+ * cpuiso isolate|release CPULIST and cpuiso apply: parse the arguments,
+ * hand the request to cpuiso_change() (which owns the change from lock to
+ * rollback) and print its result as lines or JSON.
+ */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "cli.h"
 
-static void print_plan(const struct cpuiso_plan *plan, bool json, bool dry)
+/* ---- printing a result ------------------------------------------------- */
+
+static json_object *json_str_or_null(const char *s)
 {
-	size_t n = cpuiso_plan_nr_steps(plan);
+	return s ? json_object_new_string(s) : NULL;
+}
 
-	if (json) {
-		printf("{\n   \"dry-run\": %s,\n   \"steps\": [", dry ? "true" : "false");
-		for (size_t i = 0; i < n; i++) {
-			const struct cpuiso_step *s = cpuiso_plan_get_step(plan, i);
+static json_object *cpu_to_json(const struct cpuiso_change_cpu *c)
+{
+	json_object *o = json_object_new_object(), *props = NULL;
+	int e = cpuiso_change_cpu_get_error(c);
 
-			printf("%s\n      {\"cpu\": %u, \"from\": \"%s\", \"to\": \"%s\"}",
-			       i ? "," : "", s->cpu, cpuiso_state_to_string(s->from),
-			       cpuiso_state_to_string(s->to));
+	json_object_object_add(o, "cpu", json_object_new_int((int)cpuiso_change_cpu_get_id(c)));
+	json_object_object_add(o, "from",
+		json_object_new_string(cpuiso_state_to_string(cpuiso_change_cpu_get_from(c))));
+	json_object_object_add(o, "to",
+		json_object_new_string(cpuiso_state_to_string(cpuiso_change_cpu_get_to(c))));
+	json_object_object_add(o, "outcome",
+		json_object_new_string(cpuiso_outcome_to_string(cpuiso_change_cpu_get_outcome(c))));
+	json_object_object_add(o, "error", e ? json_object_new_string(strerror(-e)) : NULL);
+	json_object_object_add(o, "message", json_str_or_null(cpuiso_change_cpu_get_message(c)));
+	if (cpuiso_change_cpu_get_to(c) == CPUISO_STATE_ISOLATED) {
+		props = json_object_new_object();
+		for (int p = 0; p < _CPUISO_PROP_MAX; p++) {
+			const char *detail;
+			enum cpuiso_achieved a = cpuiso_change_cpu_get_property(c, p, &detail);
+			json_object *po = json_object_new_object();
+
+			/* unknown is null, never false */
+			json_object_object_add(po, "achieved", a == CPUISO_ACHIEVED_UNKNOWN ? NULL :
+					       json_object_new_string(cpuiso_achieved_to_string(a)));
+			json_object_object_add(po, "detail", json_str_or_null(detail));
+			json_object_object_add(props, cpuiso_property_to_string(p), po);
 		}
-		printf("%s]\n}\n", n ? "\n   " : "");
+	}
+	json_object_object_add(o, "properties", props);
+	return o;
+}
+
+static void print_json_result(const struct cpuiso_change_result *res, bool dry)
+{
+	json_object *o = json_object_new_object(), *cpus = json_object_new_array(),
+		*notes = json_object_new_array();
+	enum cpuiso_backend b = cpuiso_change_result_get_backend(res);
+
+	json_object_object_add(o, "dry-run", json_object_new_boolean(dry));
+	json_object_object_add(o, "status", json_object_new_string(
+		cpuiso_change_status_to_string(cpuiso_change_result_get_status(res))));
+	json_object_object_add(o, "backend", b == CPUISO_BACKEND_NONE ? NULL :
+			       json_object_new_string(cpuiso_backend_to_string(b)));
+	json_object_object_add(o, "error", json_str_or_null(cpuiso_change_result_get_message(res)));
+	for (size_t i = 0; i < cpuiso_change_result_nr_notes(res); i++)
+		json_object_array_add(notes, json_object_new_string(
+			cpuiso_change_result_get_note(res, i)));
+	json_object_object_add(o, "notes", notes);
+	json_object_object_add(o, "recovered",
+		json_object_new_int((int)cpuiso_change_result_nr_recovered(res)));
+	for (size_t i = 0; i < cpuiso_change_result_nr_cpus(res); i++)
+		json_object_array_add(cpus, cpu_to_json(cpuiso_change_result_get_cpu(res, i)));
+	json_object_object_add(o, "cpus", cpus);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* "; tick: needs nohz_full= at boot" for each property not reached */
+static void print_shortfalls(const struct cpuiso_change_cpu *c)
+{
+	if (cpuiso_change_cpu_get_to(c) != CPUISO_STATE_ISOLATED)
 		return;
-	}
-	if (!n)
-		puts("nothing to do");
-	for (size_t i = 0; i < n; i++) {
-		const struct cpuiso_step *s = cpuiso_plan_get_step(plan, i);
+	for (int p = 0; p < _CPUISO_PROP_MAX; p++) {
+		const char *detail;
+		enum cpuiso_achieved a = cpuiso_change_cpu_get_property(c, p, &detail);
 
-		printf("%scpu%u: %s -> %s\n", dry ? "would change " : "",
-		       s->cpu, cpuiso_state_to_string(s->from),
-		       cpuiso_state_to_string(s->to));
+		if (a == CPUISO_ACHIEVED_BOOT_PARAM)
+			printf("; %s: needs %s at boot", cpuiso_property_to_string(p),
+			       detail ? detail : "a boot parameter");
+		else if (a == CPUISO_ACHIEVED_NO)
+			printf("; %s: no (%s)", cpuiso_property_to_string(p),
+			       detail ? detail : "unknown why");
 	}
 }
 
-/* Concurrent cpuiso runs take turns; the lock lives under the root. */
-static int take_lock(struct cli *cli)
+static void print_lines(const struct cpuiso_change_result *res)
 {
-	char path[4096];
-	int fd;
+	bool any = false;
 
-	snprintf(path, sizeof(path), "%s/run/cpuiso.lock",
-		 strcmp(cpuiso_ctx_get_root(cli->ctx), "/") ?
-		 cpuiso_ctx_get_root(cli->ctx) : "");
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		warnx_("cannot take the cpuiso lock %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
+	for (size_t i = 0; i < cpuiso_change_result_nr_cpus(res); i++) {
+		const struct cpuiso_change_cpu *c = cpuiso_change_result_get_cpu(res, i);
+		enum cpuiso_outcome o = cpuiso_change_cpu_get_outcome(c);
+		const char *from = cpuiso_state_to_string(cpuiso_change_cpu_get_from(c));
+		const char *to = cpuiso_state_to_string(cpuiso_change_cpu_get_to(c));
+		const char *msg = cpuiso_change_cpu_get_message(c);
 
-/*
- * Under the lock, before anything else: a run that died part way left a
- * journal; put the machine back as that run found it.
- */
-static int recover(struct cli *cli)
-{
-	size_t restored;
-	int r = cpuiso_journal_recover(cli->ctx, &restored);
-
-	if (r < 0)
-		warnx_("an interrupted cpuiso run left %s/run/cpuiso.journal and it could not be rolled back: %s",
-		       strcmp(cpuiso_ctx_get_root(cli->ctx), "/") ?
-		       cpuiso_ctx_get_root(cli->ctx) : "", strerror(-r));
-	else if (r > 0)
-		warnx_("an interrupted cpuiso run was rolled back: %zu CPU(s) restored",
-		       restored);
-	return r;
-}
-
-/* Root is needed to change anything on the real machine. */
-static bool need_root(struct cli *cli, const char *verb)
-{
-	if (strcmp(cpuiso_ctx_get_root(cli->ctx), "/") == 0 && geteuid() != 0) {
-		warnx_("%s: must be root", verb);
-		return true;
-	}
-	return false;
-}
-
-/*
- * What every change starts with, in this order: root, the lock, and the
- * rollback of an interrupted run.  Returns the lock's fd, or -1 (said).
- */
-static int begin_change(struct cli *cli, const char *verb)
-{
-	int lock;
-
-	if (need_root(cli, verb))
-		return -1;
-	lock = take_lock(cli);
-	if (lock >= 0 && recover(cli) < 0) {
-		close(lock);
-		return -1;
-	}
-	return lock;
-}
-
-/*
- * Carry out a validated plan and say what happened; @verb and @what name
- * the request in messages.  Exit code: 0, 1 (failed, rolled back) or 64
- * (failed, and the rollback failed too).
- */
-static int run_plan(struct cli *cli, const struct cpuiso_plan *plan,
-		    const char *verb, const char *what)
-{
-	bool rolled_back, isolates = false;
-	size_t done;
-	int r;
-
-	for (size_t i = 0; i < cpuiso_plan_nr_steps(plan); i++)
-		isolates |= cpuiso_plan_get_step(plan, i)->to == CPUISO_STATE_ISOLATED;
-	/* the kthread and IRQ hand-over lives in cpuiso.ko */
-	if (isolates) {
-		r = cpuiso_module_load(cli->ctx);
-		if (r < 0 && r != -EOPNOTSUPP)
-			warnx_("warning: cpuiso.ko not loaded (%s): task and IRQ masks keep the isolated CPUs",
-			       strerror(-r));
-	}
-
-	if (!cpuiso_plan_nr_steps(plan)) {
-		print_plan(plan, cli->json, false);
-		return EXIT_OK;
-	}
-	r = cpuiso_journal_begin(cli->ctx, plan);
-	if (r < 0) {
-		warnx_("cannot write the journal under %s/run: %s; nothing changed",
-		       cpuiso_ctx_get_root(cli->ctx), strerror(-r));
-		return EXIT_FAIL;
-	}
-	r = cpuiso_plan_apply(cli->ctx, plan, &done, &rolled_back);
-	/* a rollback that failed keeps the journal: the next run retries it */
-	if (r == 0 || rolled_back)
-		cpuiso_journal_end(cli->ctx);
-	if (r < 0) {
-		if (rolled_back) {
-			warnx_("%s %s failed (%s); nothing changed", verb, what,
-			       strerror(-r));
-			return EXIT_FAIL;
+		if (o == CPUISO_OUTCOME_PLANNED) {
+			printf("would change cpu%u: %s -> %s (%s backend)",
+			       cpuiso_change_cpu_get_id(c), from, to,
+			       cpuiso_backend_to_string(cpuiso_change_result_get_backend(res)));
+		} else if (o == CPUISO_OUTCOME_CHANGED) {
+			printf("cpu%u: %s -> %s", cpuiso_change_cpu_get_id(c), from, to);
+		} else if (o == CPUISO_OUTCOME_UNCHANGED) {
+			printf("cpu%u: already %s\n", cpuiso_change_cpu_get_id(c),
+			       msg ? msg : from);
+			continue;
+		} else {
+			continue;
 		}
-		warnx_("%s %s failed (%s) and could not be undone: %zu CPU(s) changed",
-		       verb, what, strerror(-r), done);
+		any = true;
+		print_shortfalls(c);
+		putchar('\n');
+	}
+	if (!any)
+		puts("nothing to do");
+}
+
+/* The CPUs a failed change left changed: "cpu1,cpu3", or NULL. */
+static char *left_changed(const struct cpuiso_change_result *res)
+{
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *set =
+		cpuiso_cpuset_new(CPUISO_MAX_CPUS);
+	char *list = NULL;
+
+	if (!set)
+		return NULL;
+	for (size_t i = 0; i < cpuiso_change_result_nr_cpus(res); i++) {
+		const struct cpuiso_change_cpu *c = cpuiso_change_result_get_cpu(res, i);
+
+		if (cpuiso_change_cpu_get_outcome(c) == CPUISO_OUTCOME_NOT_UNDONE)
+			cpuiso_cpuset_set(set, cpuiso_change_cpu_get_id(c));
+	}
+	return cpuiso_cpuset_format(set, &list) < 0 ? NULL : list;
+}
+
+/* Print @res; the exit code: 0, 1 (refused, or failed and undone), 64. */
+static int report(struct cli *cli, const struct cpuiso_change_result *res,
+		  const char *verb, const char *what, bool dry)
+{
+	enum cpuiso_change_status st = cpuiso_change_result_get_status(res);
+	const char *msg = cpuiso_change_result_get_message(res);
+
+	for (size_t i = 0; i < cpuiso_change_result_nr_notes(res); i++)
+		warnx_("%s", cpuiso_change_result_get_note(res, i));
+	if (cli->json)
+		print_json_result(res, dry);
+	switch (st) {
+	case CPUISO_CHANGE_OK:
+		if (!cli->json)
+			print_lines(res);
+		return EXIT_OK;
+	case CPUISO_CHANGE_REFUSED:
+		warnx_("%s %s refused: %s", verb, what, msg);
+		return EXIT_FAIL;
+	case CPUISO_CHANGE_FAILED:
+		warnx_("%s %s failed: %s", verb, what, msg);
+		return EXIT_FAIL;
+	case CPUISO_CHANGE_PARTIAL: {
+		_cleanup_free_ char *cpus = left_changed(res);
+
+		warnx_("%s %s failed: %s; CPU(s) %s stay changed", verb, what, msg,
+		       cpus ? cpus : "?");
 		return EXIT_PARTIAL;
 	}
-	print_plan(plan, cli->json, false);
-	return EXIT_OK;
+	}
+	return EXIT_FAIL;
 }
 
-static bool has_state_files(const struct cpuiso_system *sys,
-			     const struct cpuiso_cpuset *cpus)
+/* ---- the verbs --------------------------------------------------------- */
+
+enum { OPT_WAIT = 0x100, OPT_DISCARD };
+
+/* --wait[=SECS]: no value waits for good */
+static int parse_wait(const char *arg, int *ret)
 {
-	int cpu;
+	char *end;
+	long v;
 
-	cpuiso_cpuset_foreach(cpu, cpus) {
-		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
-
-		if (c && !cpuiso_cpu_has_state_file(c))
-			return false;
+	if (!arg) {
+		*ret = -1;
+		return 0;
 	}
-	return true;
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > INT_MAX) {
+		warnx_("--wait: '%s' is not a number of seconds", arg);
+		return -EINVAL;
+	}
+	*ret = (int)v;
+	return 0;
 }
 
-/*
- * A kernel without cpuN/state: the compat backend does what stock
- * interfaces allow, and each CPU's line says what that was, read back
- * from the kernel, and what needs boot parameters.
- */
-static int compat(struct cli *cli, const struct cpuiso_system *sys,
-		  const struct cpuiso_cpuset *cpus, enum cpuiso_state target,
-		  bool dry, const char *verb, const char *what)
+/* The options isolate, release and apply share; 1 if @c was one of them. */
+static int common_option(struct cli *cli, int c, struct cpuiso_change_request *req,
+			 unsigned int *flags)
 {
-	_cleanup_(cpuiso_system_freep) struct cpuiso_system *after = NULL;
-	const struct cpuiso_cpuset *online =
-		cpuiso_system_get_mask(sys, CPUISO_MASK_ONLINE);
-	bool housekeeping = false;
-	unsigned int moved = 0;
-	int cpu, r;
-
-	cpuiso_cpuset_foreach(cpu, cpus)
-		if (!cpuiso_cpuset_test(online, cpu)) {
-			warnx_("%s %s refused: CPU %d is offline", verb, what, cpu);
-			return EXIT_FAIL;
-		}
-	cpuiso_cpuset_foreach(cpu, online) {
-		const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
-
-		housekeeping |= !cpuiso_cpuset_test(cpus, cpu) &&
-				!cpuiso_cpu_is_isolated(c);
+	switch (c) {
+	case 'n':
+		*flags |= CPUISO_CHANGE_DRY_RUN;
+		return 1;
+	case 'f':
+		*flags |= CPUISO_CHANGE_FORCE;
+		return 1;
+	case 'J':
+		cli_set_json(cli);
+		return 1;
+	case OPT_WAIT:
+		return parse_wait(optarg, &req->lock_timeout) < 0 ? -EINVAL : 1;
+	case OPT_DISCARD:
+		*flags |= CPUISO_CHANGE_DISCARD_JOURNAL;
+		return 1;
 	}
-	if (target == CPUISO_STATE_ISOLATED && !housekeeping) {
-		warnx_("%s %s refused: no online housekeeping CPU would be left",
-		       verb, what);
-		return EXIT_FAIL;
-	}
-	if (dry) {
-		cpuiso_cpuset_foreach(cpu, cpus)
-			printf("would %s cpu%d (compat backend: no cpuN/state in this kernel)\n",
-			       target == CPUISO_STATE_ISOLATED ? "isolate" : "release", cpu);
-		return EXIT_OK;
-	}
-	r = target == CPUISO_STATE_ISOLATED ?
-		cpuiso_compat_isolate(cli->ctx, sys, cpus, &moved) :
-		cpuiso_compat_release(cli->ctx, sys, cpus);
-	if (r < 0) {
-		warnx_("%s %s (compat backend) failed: %s; what it changed was given back",
-		       verb, what, strerror(-r));
-		return EXIT_FAIL;
-	}
-	if (target != CPUISO_STATE_ISOLATED) {
-		printf("released %s (compat backend): masks it narrowed are given back\n", what);
-		return EXIT_OK;
-	}
-	printf("isolated %s (compat backend: %u IRQ and kernel thread masks narrowed)\n",
-	       what, moved);
-	if (read_system(cli, &after) < 0)
-		return EXIT_FAIL;
-	cpuiso_cpuset_foreach(cpu, cpus) {
-		_cleanup_free_ char *line = NULL;
-
-		if (cpuiso_compat_report(cli->ctx, after, cpu, &line) == 0)
-			printf("%s\n", line);
-	}
-	return EXIT_OK;
+	return 0;
 }
 
-static int change(struct cli *cli, int argc, char **argv,
-		  enum cpuiso_state target)
+#define COMMON_LONGOPTS							\
+	{ "dry-run", no_argument, NULL, 'n' },				\
+	{ "force", no_argument, NULL, 'f' },				\
+	{ "json", no_argument, NULL, 'J' },				\
+	{ "wait", optional_argument, NULL, OPT_WAIT },			\
+	{ "discard-journal", no_argument, NULL, OPT_DISCARD },		\
+	{ "help", no_argument, NULL, 'h' }
+
+#define COMMON_HELP							\
+	" -n, --dry-run          validate and show the plan, change nothing\n" \
+	" -f, --force            allow a NUMA node to keep no housekeeping CPU\n" \
+	" -J, --json             print the result as JSON\n"		\
+	"     --wait[=SECS]      wait for another cpuiso run (for good, or SECS)\n" \
+	"     --discard-journal  move aside a journal that cannot be rolled back\n" \
+	" -h, --help             display this help\n"
+
+static int run_change(struct cli *cli, const struct cpuiso_change_request *req,
+		      unsigned int flags, const char *verb, const char *what)
+{
+	_cleanup_(cpuiso_change_result_freep) struct cpuiso_change_result *res = NULL;
+	int r = cpuiso_change(cli->ctx, req, flags, &res);
+
+	if (!res) {
+		warnx_("%s %s: %s", verb, what, strerror(-r));
+		return EXIT_FAIL;
+	}
+	return report(cli, res, verb, what, flags & CPUISO_CHANGE_DRY_RUN);
+}
+
+static int change(struct cli *cli, int argc, char **argv, enum cpuiso_change_op op)
 {
 	static const struct option longopts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
+		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_(cpuiso_system_freep) struct cpuiso_system *sys = NULL;
 	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *cpus = NULL;
-	_cleanup_(cpuiso_plan_freep) struct cpuiso_plan *plan = NULL;
-	_cleanup_close_ int lock = -1;
-	_cleanup_free_ char *why = NULL;
-	bool dry = false;
+	struct cpuiso_change_request req = { .op = op, .only_cpu = -1 };
 	unsigned int flags = 0;
 	int c, r;
 
-	optind = 1;
+	optind = 0;	/* options may follow the CPU list */
 	while ((c = getopt_long(argc, argv, "nfJh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			dry = true;
-			break;
-		case 'f':
-			flags |= CPUISO_PLAN_FORCE;
-			break;
-		case 'J':
-			cli->json = true;
-			break;
-		case 'h':
-			printf("Usage: cpuiso %s [--dry-run] [--force] [-J] CPULIST\n",
-			       argv[0]);
-			return EXIT_OK;
-		default:
+		r = common_option(cli, c, &req, &flags);
+		if (r < 0)
 			return EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if (c == 'h') {
+			printf("Usage: cpuiso %s [options] CPULIST\n\n%s CPUs at runtime.\n\nOptions:\n%s",
+			       argv[0], op == CPUISO_CHANGE_ISOLATE ? "Isolate" :
+			       "Give back isolated", COMMON_HELP);
+			return EXIT_OK;
 		}
+		return usage_error(argv[0], NULL);
 	}
-	if (argc - optind != 1) {
-		warnx_("%s takes one CPU list", argv[0]);
-		return EXIT_USAGE;
-	}
-	/* before anything is read or touched */
-	if (!dry && (lock = begin_change(cli, argv[0])) < 0)
-		return EXIT_FAIL;
-
+	if (argc - optind != 1)
+		return usage_error(argv[0], "takes one CPU list");
 	if (read_system(cli, &sys) < 0)
 		return EXIT_FAIL;
 	if (parse_cpulist_arg(sys, argv[optind], &cpus) < 0)
 		return EXIT_USAGE;
-	if (!has_state_files(sys, cpus))
-		return compat(cli, sys, cpus, target, dry, argv[0], argv[optind]);
-	r = cpuiso_plan_new(sys, cpus, target, flags, &plan, &why);
-	if (r < 0) {
-		warnx_("%s %s refused: %s", argv[0], argv[optind],
-		       why ? why : strerror(-r));
-		return EXIT_FAIL;
-	}
-	if (dry) {
-		print_plan(plan, cli->json, true);
-		return EXIT_OK;
-	}
-	return run_plan(cli, plan, argv[0], argv[optind]);
+	req.cpus = cpus;
+	return run_change(cli, &req, flags, argv[0], argv[optind]);
 }
 
 int cmd_isolate(struct cli *cli, int argc, char **argv)
 {
-	return change(cli, argc, argv, CPUISO_STATE_ISOLATED);
+	return change(cli, argc, argv, CPUISO_CHANGE_ISOLATE);
 }
 
 int cmd_release(struct cli *cli, int argc, char **argv)
 {
-	return change(cli, argc, argv, CPUISO_STATE_ONLINE);
+	return change(cli, argc, argv, CPUISO_CHANGE_RELEASE);
 }
 
-/*
- * apply on a kernel without cpuN/state: release through the compat
- * backend the isolated CPUs the policy does not name, then isolate the
- * online ones it names.  Offline CPUs wait for their online event.
- */
-static int compat_apply(struct cli *cli, const struct cpuiso_system *sys,
-			const struct cpuiso_policy *pol, int only_cpu,
-			bool dry, const char *config)
+/* --cpu N: a whole number below CPUISO_MAX_CPUS, never truncated */
+static int parse_cpu_number(const char *arg, int *ret)
 {
-	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *iso = NULL, *rel = NULL;
-	_cleanup_free_ char *why = NULL;
-	int r;
+	char *end;
+	unsigned long v;
 
-	r = cpuiso_policy_changes(sys, pol, only_cpu, &iso, &rel, &why);
-	if (r < 0) {
-		warnx_("apply %s refused: %s", config, why ? why : strerror(-r));
-		return EXIT_FAIL;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || *arg == '+' ||
+	    v >= CPUISO_MAX_CPUS) {
+		warnx_("--cpu: '%s' is not a CPU number", arg);
+		return -EINVAL;
 	}
-	if (!cpuiso_cpuset_count(iso) && !cpuiso_cpuset_count(rel)) {
-		puts("nothing to do");
-		return EXIT_OK;
-	}
-	r = EXIT_OK;
-	if (cpuiso_cpuset_count(rel))
-		r = compat(cli, sys, rel, CPUISO_STATE_ONLINE, dry, "apply", config);
-	if (r == EXIT_OK && cpuiso_cpuset_count(iso))
-		r = compat(cli, sys, iso, CPUISO_STATE_ISOLATED, dry, "apply", config);
-	return r;
+	*ret = (int)v;
+	return 0;
 }
 
 /*
@@ -346,80 +331,50 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "config", required_argument, NULL, 'C' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
+		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_(cpuiso_system_freep) struct cpuiso_system *sys = NULL;
 	_cleanup_(cpuiso_policy_freep) struct cpuiso_policy *pol = NULL;
-	_cleanup_(cpuiso_plan_freep) struct cpuiso_plan *plan = NULL;
-	_cleanup_close_ int lock = -1;
-	_cleanup_free_ char *why = NULL;
+	_cleanup_free_ char *why = NULL, *shown = NULL;
+	struct cpuiso_change_request req = { .op = CPUISO_CHANGE_POLICY, .only_cpu = -1 };
 	const char *config = CPUISO_POLICY_PATH;
-	bool dry = false;
 	unsigned int flags = 0;
-	int c, r, cpu = -1;
-	char *end;
+	int c, r;
 
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "c:C:nfJh", longopts, NULL)) != -1) {
+		r = common_option(cli, c, &req, &flags);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r > 0)
+			continue;
 		switch (c) {
 		case 'c':
-			errno = 0;
-			cpu = (int)strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || cpu < 0) {
-				warnx_("--cpu: '%s' is not a CPU number", optarg);
+			if (parse_cpu_number(optarg, &req.only_cpu) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'C':
 			config = optarg;
 			break;
-		case 'n':
-			dry = true;
-			break;
-		case 'f':
-			flags |= CPUISO_PLAN_FORCE;
-			break;
-		case 'J':
-			cli->json = true;
-			break;
 		case 'h':
-			printf("Usage: cpuiso apply [--cpu N] [--config FILE] [--dry-run] [--force] [-J]\n");
+			printf("Usage: cpuiso apply [options]\n\n"
+			       "Make the machine match the policy " CPUISO_POLICY_PATH ".\n\nOptions:\n"
+			       "     --cpu N            bring CPU N alone in line (the udev rules)\n"
+			       "     --config FILE      the policy file, under the root\n%s",
+			       COMMON_HELP);
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return usage_error("apply", NULL);
 		}
 	}
-	if (argc != optind) {
-		warnx_("apply takes no arguments (the policy is %s)", config);
-		return EXIT_USAGE;
-	}
-	if (!dry && (lock = begin_change(cli, "apply")) < 0)
-		return EXIT_FAIL;
-
+	if (argc != optind)
+		return usage_error("apply", "takes no arguments (the policy is a file)");
 	if (read_system(cli, &sys) < 0)
 		return EXIT_FAIL;
-	r = cpuiso_policy_load(cli->ctx, config, cpuiso_system_nr_cpus(sys),
-			       &pol, &why);
-	if (r < 0) {
-		warnx_("%s", why ? why : strerror(-r));
-		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
-	}
-	free(why);
-	why = NULL;
-	if (!has_state_files(sys, cpuiso_system_get_mask(sys, CPUISO_MASK_PRESENT)))
-		return compat_apply(cli, sys, pol, cpu, dry, config);
-	r = cpuiso_plan_new_policy(sys, pol, cpu, flags, &plan, &why);
-	if (r < 0) {
-		warnx_("apply %s refused: %s", config, why ? why : strerror(-r));
-		return EXIT_FAIL;
-	}
-	if (dry) {
-		print_plan(plan, cli->json, true);
-		return EXIT_OK;
-	}
-	return run_plan(cli, plan, "apply", config);
+	r = load_policy(cli, sys, config, &pol, &shown);
+	if (r != EXIT_OK)
+		return r;
+	req.policy = pol;
+	return run_change(cli, &req, flags, "apply", shown);
 }

@@ -8,7 +8,7 @@
 #include "cleanup.h"
 #include "cpuiso.h"
 
-/* util-linux conventions */
+/* util-linux conventions: every usage error exits 2 */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,
@@ -22,16 +22,26 @@ struct cli {
 };
 
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_set_json(struct cli *cli);
+int usage_error(const char *verb, const char *what);
 
 int read_system(struct cli *cli, struct cpuiso_system **ret);
 int parse_cpulist_arg(const struct cpuiso_system *sys, const char *arg,
 		      struct cpuiso_cpuset **ret);
+int load_policy(struct cli *cli, const struct cpuiso_system *sys,
+		const char *config, struct cpuiso_policy **ret, char **shown);
 
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_isolate(struct cli *cli, int argc, char **argv);
 int cmd_release(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_monitor(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
+
+/* plot.c: verify --plot, with cairo (or a message saying it is not built) */
+int plot_check(const char *path);
+int plot_write(const char *path, struct cpuiso_noise *const *res, size_t n,
+	       double threshold);
 
 /* the policy file, under the root */
 #define CPUISO_POLICY_PATH "/etc/cpuiso.conf"
@@ -41,5 +51,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_cpuset *, cpuiso_cpuset_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_plan *, cpuiso_plan_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_policy *, cpuiso_policy_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_change_result *, cpuiso_change_result_free)
 
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <json-c/json.h>
+
 #include "cli.h"
 #include "config.h"
 
@@ -24,31 +26,90 @@ static const struct verb {
 	  "give isolated CPUs back as housekeeping CPUs" },
 	{ "apply", cmd_apply, "[--cpu N]",
 	  "make the machine (or CPU N) match " CPUISO_POLICY_PATH },
+	{ "verify", cmd_verify, "[CPULIST]",
+	  "measure what reaches CPUs, name each source (-d SECS, -J, --plot)" },
 	{ "monitor", cmd_monitor, "",
 	  "follow CPU events and state changes (one line or JSON object each)" },
 };
+
+/* Bytes a terminal would act on, and any that are not ASCII, as \xNN. */
+static char *sanitize(const char *s)
+{
+	char *out = malloc(strlen(s) * 4 + 1), *p = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c >= 0x7f)
+			p += sprintf(p, "\\x%02x", c);
+		else
+			*p++ = (char)c;
+	}
+	*p = '\0';
+	return out;
+}
+
+/* JSON mode: errors are one JSON object a line on stderr too. */
+static bool json_errors;
+
+static void vwarn(const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *msg = NULL, *clean = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	if (json_errors) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		fprintf(stderr, "%s\n", json_object_to_json_string_ext(o,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		return;
+	}
+	clean = sanitize(msg);
+	fprintf(stderr, "cpuiso: %s\n", clean ? clean : msg);
+}
 
 void warnx_(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cpuiso: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void cli_set_json(struct cli *cli)
+{
+	cli->json = true;
+	json_errors = true;
+}
+
+/* A usage error: one rule for every verb, exit 2 (cpuiso(8)). */
+int usage_error(const char *verb, const char *what)
+{
+	if (what)
+		warnx_("%s: %s", verb, what);
+	if (!json_errors)
+		fprintf(stderr, "Try 'cpuiso %s --help' for more information.\n", verb);
+	return EXIT_USAGE;
 }
 
 static void log_stderr(void *data, int priority, const char *file, int line,
 		       const char *fn, const char *format, va_list args)
 {
+	_cleanup_free_ char *msg = NULL;
+
 	(void)data;
 	(void)file;
 	(void)line;
 	(void)fn;
-	fprintf(stderr, "cpuiso: %s", priority <= LOG_ERR ? "" : "debug: ");
-	vfprintf(stderr, format, args);
-	fputc('\n', stderr);
+	if (vasprintf(&msg, format, args) < 0)
+		return;
+	warnx_("%s%s", priority <= LOG_ERR ? "" : "debug: ", msg);
 }
 
 /* The CPUs under the context's root, or a message saying why not. */
@@ -70,19 +131,26 @@ int read_system(struct cli *cli, struct cpuiso_system **ret)
 int parse_cpulist_arg(const struct cpuiso_system *sys, const char *arg,
 		      struct cpuiso_cpuset **ret)
 {
-	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *set = NULL;
-	const struct cpuiso_cpuset *possible;
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *set = NULL, *wide = NULL;
+	const struct cpuiso_cpuset *possible =
+		cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE);
 	struct cpuiso_parse_error perr;
+	unsigned int width = 0;
 	int cpu, r;
 
-	r = cpuiso_cpuset_parse(arg, cpuiso_system_nr_cpus(sys), &set, &perr);
+	/* as in the kernel, "N" is the last possible CPU, not kernel_max */
+	cpuiso_cpuset_foreach(cpu, possible)
+		width = (unsigned int)cpu + 1;
+	r = cpuiso_cpuset_parse(arg, width, &set, &perr);
 	if (r < 0) {
+		_cleanup_free_ char *clean = sanitize(arg);
+
 		warnx_("invalid CPU list '%s': %s at position %zu", arg,
 		       perr.reason, perr.pos + 1);
-		fprintf(stderr, "  %s\n  %*s^\n", arg, (int)perr.pos, "");
+		if (!json_errors && clean && !strcmp(clean, arg))
+			fprintf(stderr, "  %s\n  %*s^\n", arg, (int)perr.pos, "");
 		return r;
 	}
-	possible = cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE);
 	cpuiso_cpuset_foreach(cpu, set)
 		if (!cpuiso_cpuset_test(possible, cpu)) {
 			warnx_("invalid CPU list '%s': CPU %d does not exist",
@@ -93,8 +161,36 @@ int parse_cpulist_arg(const struct cpuiso_system *sys, const char *arg,
 		warnx_("invalid CPU list '%s': no CPU in it", arg);
 		return -EINVAL;
 	}
-	*ret = TAKE_PTR(set);
+	wide = cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
+	if (!wide)
+		return -ENOMEM;
+	cpuiso_cpuset_foreach(cpu, set)
+		cpuiso_cpuset_set(wide, cpu);
+	*ret = TAKE_PTR(wide);
 	return 0;
+}
+
+/*
+ * The policy file @config, an absolute path under the root: its full
+ * path (for messages) in @shown.  Returns an exit code.
+ */
+int load_policy(struct cli *cli, const struct cpuiso_system *sys,
+		const char *config, struct cpuiso_policy **ret, char **shown)
+{
+	_cleanup_free_ char *why = NULL;
+	const char *root = cpuiso_ctx_get_root(cli->ctx);
+	int r;
+
+	if (config[0] != '/')
+		return usage_error("apply", "--config takes an absolute path (read under the root)");
+	if (asprintf(shown, "%s%s", strcmp(root, "/") ? root : "", config) < 0)
+		return EXIT_FAIL;
+	r = cpuiso_policy_load(cli->ctx, config, cpuiso_system_nr_cpus(sys), ret, &why);
+	if (r < 0) {
+		warnx_("%s", why ? why : strerror(-r));
+		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+	}
+	return EXIT_OK;
 }
 
 static void usage(FILE *out)
@@ -136,7 +232,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+JdhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
-			cli.json = true;
+			cli_set_json(&cli);
 			break;
 		case OPT_SYSROOT:
 			sysroot = optarg;
@@ -151,8 +247,9 @@ int main(int argc, char **argv)
 			printf("cpuiso %s\n", CPUISO_VERSION);
 			return EXIT_OK;
 		default:
-			fputs("Try 'cpuiso --help' for more information.\n",
-			      stderr);
+			if (!json_errors)
+				fputs("Try 'cpuiso --help' for more information.\n",
+				      stderr);
 			return EXIT_USAGE;
 		}
 	}
@@ -178,6 +275,7 @@ int main(int argc, char **argv)
 		return r;
 	}
 	warnx_("unknown verb '%s'", argv[optind]);
-	fputs("Try 'cpuiso --help' for more information.\n", stderr);
+	if (!json_errors)
+		fputs("Try 'cpuiso --help' for more information.\n", stderr);
 	return EXIT_USAGE;
 }

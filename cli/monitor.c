@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
 #include <libudev.h>
 
 #include "cli.h"
@@ -48,14 +49,18 @@ static void print_event(struct udev_device *dev, bool json)
 	if (!state && online)
 		state = strcmp(online, "1") ? "offline" : "online";
 	if (json) {
-		printf("{\"time\": %lld.%03ld, \"cpu\": %d, \"action\": \"%s\"",
-		       (long long)ts.tv_sec, ts.tv_nsec / 1000000, cpu,
-		       action ? action : "");
-		if (cpu_state)
-			printf(", \"cpu-state\": \"%s\"", cpu_state);
-		if (state)
-			printf(", \"state\": \"%s\"", state);
-		puts("}");
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "time", json_object_new_double(
+			(double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000));
+		json_object_object_add(o, "cpu", json_object_new_int(cpu));
+		json_object_object_add(o, "action", action ? json_object_new_string(action) : NULL);
+		json_object_object_add(o, "cpu-state",
+				       cpu_state ? json_object_new_string(cpu_state) : NULL);
+		json_object_object_add(o, "state", state ? json_object_new_string(state) : NULL);
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
 	} else {
 		printf("%lld.%03ld cpu%d %s%s%s%s%s\n", (long long)ts.tv_sec,
 		       ts.tv_nsec / 1000000, cpu, action ? action : "?",
@@ -81,7 +86,7 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	char *end;
 	int c, r;
 
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "uc:Jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
@@ -91,11 +96,11 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 			count = strtol(optarg, &end, 10);
 			if (*end || end == optarg || count <= 0) {
 				warnx_("--count: '%s' is not a positive number", optarg);
-				return EXIT_USAGE;
+				return usage_error("monitor", NULL);
 			}
 			break;
 		case 'J':
-			cli->json = true;
+			cli_set_json(cli);
 			break;
 		case 'h':
 			printf("Usage: cpuiso monitor [--udev] [--count N] [-J]\n"
@@ -103,17 +108,13 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 			       "  has run its rules (cpuiso's among them)\n");
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return usage_error("monitor", NULL);
 		}
 	}
-	if (argc != optind) {
-		warnx_("monitor takes no arguments");
-		return EXIT_USAGE;
-	}
-	if (strcmp(cpuiso_ctx_get_root(cli->ctx), "/")) {
-		warnx_("monitor follows the running kernel: --sysroot does not apply");
-		return EXIT_USAGE;
-	}
+	if (argc != optind)
+		return usage_error("monitor", "takes no arguments");
+	if (strcmp(cpuiso_ctx_get_root(cli->ctx), "/"))
+		return usage_error("monitor", "follows the running kernel: --sysroot does not apply");
 
 	udev = udev_new();
 	if (!udev)

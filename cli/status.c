@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -17,6 +18,9 @@ enum col_kind { COL_STRING, COL_NUMBER, COL_BOOL };
 enum {
 	COL_CPU, COL_NODE, COL_SOCKET, COL_CORE, COL_ONLINE, COL_STATE,
 	COL_ISOLATED, COL_NOHZ_FULL, COL_RCU_NOCB, COL_HPSTATE, COL_HOTPLUG,
+	_COL_DEFAULT,
+	/* not shown unless asked for (-o): what an isolate would do here */
+	COL_BACKEND = _COL_DEFAULT, COL_ISOLATE, COL_NEEDS,
 	_COL_MAX,
 };
 
@@ -35,6 +39,9 @@ static const struct column {
 	[COL_RCU_NOCB] = { "RCU_NOCB", COL_BOOL },
 	[COL_HPSTATE] = { "HPSTATE", COL_NUMBER },
 	[COL_HOTPLUG] = { "HOTPLUG", COL_STRING },
+	[COL_BACKEND] = { "BACKEND", COL_STRING },
+	[COL_ISOLATE] = { "ISOLATE", COL_STRING },
+	[COL_NEEDS] = { "NEEDS", COL_STRING },
 };
 
 enum { CAP_NAME, CAP_AVAIL, CAP_REASON, _CAP_COL_MAX };
@@ -45,16 +52,37 @@ static const struct column cap_columns[_CAP_COL_MAX] = {
 	[CAP_REASON] = { "REASON", COL_STRING },
 };
 
-static struct libscols_table *new_table(const char *name, bool json,
-					const struct column *cols, size_t n)
+/* CPUs isolated for containers (cpuiso-oci-hook's records) */
+enum { CTR_NAME, CTR_CPUS, CTR_ISOLATED, CTR_PID, _CTR_COL_MAX };
+
+static const struct column container_columns[_CTR_COL_MAX] = {
+	[CTR_NAME] = { "CONTAINER", COL_STRING },
+	[CTR_CPUS] = { "CPUS", COL_STRING },
+	[CTR_ISOLATED] = { "ISOLATED", COL_STRING },
+	[CTR_PID] = { "PID", COL_NUMBER },
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_claims *, cpuiso_claims_free)
+
+struct table_opts {
+	bool json, noheadings, raw;
+};
+
+/* A table of the columns @sel[0..nsel) of @cols (all when @sel is NULL). */
+static struct libscols_table *new_table(const char *name, const struct table_opts *o,
+					const struct column *cols, size_t n,
+					const int *sel, size_t nsel)
 {
 	struct libscols_table *tb = scols_new_table();
 
 	if (!tb)
 		return NULL;
 	scols_table_set_name(tb, name);
-	scols_table_enable_json(tb, json);
-	for (size_t i = 0; i < n; i++) {
+	scols_table_enable_json(tb, o->json);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	scols_table_enable_raw(tb, o->raw);
+	for (size_t k = 0; k < (sel ? nsel : n); k++) {
+		size_t i = sel ? (size_t)sel[k] : k;
 		struct libscols_column *cl;
 		_cleanup_free_ char *lower = strdup(cols[i].name);
 
@@ -67,10 +95,11 @@ static struct libscols_table *new_table(const char *name, bool json,
 			goto fail;
 		if (cols[i].kind == COL_NUMBER)
 			scols_column_set_flags(cl, SCOLS_FL_RIGHT);
-		if (json) {
+		if (o->json) {
+			/* an unknown boolean is null, never false */
 			scols_column_set_json_type(cl,
 				cols[i].kind == COL_NUMBER ? SCOLS_JSON_NUMBER :
-				cols[i].kind == COL_BOOL ? SCOLS_JSON_BOOLEAN :
+				cols[i].kind == COL_BOOL ? SCOLS_JSON_BOOLEAN_OPTIONAL :
 				SCOLS_JSON_STRING);
 			if (scols_cell_set_data(scols_column_get_header(cl),
 						lower) < 0)
@@ -109,46 +138,122 @@ static const char *yesno(bool b)
 	return b ? "yes" : "no";
 }
 
-static int add_cpu_row(struct libscols_table *tb, bool json,
-		       const struct cpuiso_system *sys,
-		       const struct cpuiso_cpu *cpu)
+/* Every column's text for one CPU; NULL where unknown. */
+static int cpu_cells(const struct cpuiso_system *sys, const struct cpuiso_cpu *cpu,
+		     const struct cpuiso_change_cpu *outlook, enum cpuiso_backend backend,
+		     char *cells[_COL_MAX])
 {
-	struct libscols_line *ln = scols_table_new_line(tb, NULL);
 	int hp = cpuiso_cpu_get_hotplug_state(cpu);
 	const char *hpname = hp >= 0 ? cpuiso_system_hotplug_state_name(sys, hp) : NULL;
 	int node = cpuiso_cpu_get_node(cpu);
 	int pkg = cpuiso_cpu_get_package(cpu);
 	int core = cpuiso_cpu_get_core(cpu);
-	bool online = cpuiso_cpu_is_online(cpu);
+	bool present = cpuiso_cpuset_test(cpuiso_system_get_mask(sys, CPUISO_MASK_PRESENT),
+					  cpuiso_cpu_get_id(cpu));
 	bool have_nohz = cpuiso_system_get_mask(sys, CPUISO_MASK_NOHZ_FULL);
 	bool have_nocbs = cpuiso_system_get_mask(sys, CPUISO_MASK_RCU_NOCBS);
 	int r = 0;
 
+	r |= asprintf(&cells[COL_CPU], "%u", cpuiso_cpu_get_id(cpu)) < 0;
+	r |= node >= 0 && asprintf(&cells[COL_NODE], "%d", node) < 0;
+	r |= pkg >= 0 && asprintf(&cells[COL_SOCKET], "%d", pkg) < 0;
+	r |= core >= 0 && asprintf(&cells[COL_CORE], "%d", core) < 0;
+	cells[COL_ONLINE] = strdup(yesno(cpuiso_cpu_is_online(cpu)));
+	/* a possible CPU that is not plugged in is not merely offline */
+	cells[COL_STATE] = strdup(present ? cpuiso_state_to_string(cpuiso_cpu_get_state(cpu)) :
+				  "absent");
+	cells[COL_ISOLATED] = strdup(yesno(cpuiso_cpu_is_isolated(cpu)));
+	if (have_nohz)
+		cells[COL_NOHZ_FULL] = strdup(yesno(cpuiso_cpu_is_nohz_full(cpu)));
+	if (have_nocbs)
+		cells[COL_RCU_NOCB] = strdup(yesno(cpuiso_cpu_is_rcu_nocb(cpu)));
+	r |= hp >= 0 && asprintf(&cells[COL_HPSTATE], "%d", hp) < 0;
+	if (hpname)
+		cells[COL_HOTPLUG] = strdup(hpname);
+	cells[COL_BACKEND] = strdup(cpuiso_backend_to_string(backend));
+	if (outlook) {
+		enum cpuiso_outcome o = cpuiso_change_cpu_get_outcome(outlook);
+		const char *msg = cpuiso_change_cpu_get_message(outlook);
+		char *needs = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&needs, &len);
+
+		r |= asprintf(&cells[COL_ISOLATE], "%s%s%s",
+			      o == CPUISO_OUTCOME_PLANNED ? "yes" :
+			      o == CPUISO_OUTCOME_UNCHANGED ? "already" : "no",
+			      msg ? ": " : "", msg ? msg : "") < 0;
+		for (int p = 0; f && p < _CPUISO_PROP_MAX; p++) {
+			const char *detail;
+
+			if (cpuiso_change_cpu_get_property(outlook, p, &detail) ==
+			    CPUISO_ACHIEVED_BOOT_PARAM && detail && !strchr(detail, ' '))
+				fprintf(f, "%s%s", ftell(f) ? "," : "", detail);
+		}
+		if (f)
+			fclose(f);
+		if (needs && !*needs) {	/* nothing: "-" in a table, null in JSON */
+			free(needs);
+			needs = NULL;
+		}
+		cells[COL_NEEDS] = needs;
+	}
+	return r ? -ENOMEM : 0;
+}
+
+static int add_cpu_row(struct libscols_table *tb, bool json,
+		       const struct cpuiso_system *sys, const struct cpuiso_cpu *cpu,
+		       const struct cpuiso_change_cpu *outlook,
+		       enum cpuiso_backend backend, const int *sel, size_t nsel)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	char *cells[_COL_MAX] = { NULL };
+	int r;
+
 	if (!ln)
 		return -ENOMEM;
-	r |= set_cell(ln, COL_CPU, json, "%u", cpuiso_cpu_get_id(cpu));
-	r |= node >= 0 ? set_cell(ln, COL_NODE, json, "%d", node) :
-			 set_cell(ln, COL_NODE, json, NULL);
-	r |= pkg >= 0 ? set_cell(ln, COL_SOCKET, json, "%d", pkg) :
-			set_cell(ln, COL_SOCKET, json, NULL);
-	r |= core >= 0 ? set_cell(ln, COL_CORE, json, "%d", core) :
-			 set_cell(ln, COL_CORE, json, NULL);
-	r |= set_cell(ln, COL_ONLINE, json, "%s", yesno(online));
-	r |= set_cell(ln, COL_STATE, json, "%s",
-		      cpuiso_state_to_string(cpuiso_cpu_get_state(cpu)));
-	r |= set_cell(ln, COL_ISOLATED, json, "%s",
-		      yesno(cpuiso_cpu_is_isolated(cpu)));
-	r |= have_nohz ? set_cell(ln, COL_NOHZ_FULL, json, "%s",
-				  yesno(cpuiso_cpu_is_nohz_full(cpu))) :
-			 set_cell(ln, COL_NOHZ_FULL, json, NULL);
-	r |= have_nocbs ? set_cell(ln, COL_RCU_NOCB, json, "%s",
-				   yesno(cpuiso_cpu_is_rcu_nocb(cpu))) :
-			  set_cell(ln, COL_RCU_NOCB, json, NULL);
-	r |= hp >= 0 ? set_cell(ln, COL_HPSTATE, json, "%d", hp) :
-		       set_cell(ln, COL_HPSTATE, json, NULL);
-	r |= hpname ? set_cell(ln, COL_HOTPLUG, json, "%s", hpname) :
-		      set_cell(ln, COL_HOTPLUG, json, NULL);
-	return r ? -ENOMEM : 0;
+	r = cpu_cells(sys, cpu, outlook, backend, cells);
+	for (size_t k = 0; r == 0 && k < nsel; k++) {
+		char *v = cells[sel[k]];
+
+		cells[sel[k]] = NULL;
+		r = v ? scols_line_refer_data(ln, k, v) :
+		    json ? 0 : scols_line_set_data(ln, k, "-");
+	}
+	for (size_t i = 0; i < _COL_MAX; i++)
+		free(cells[i]);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+/* -o LIST (or +LIST, added to the default): column numbers in @sel. */
+static int parse_columns(const char *arg, int *sel, size_t *nsel)
+{
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+
+	*nsel = 0;
+	if (*arg == '+') {
+		for (int i = 0; i < _COL_DEFAULT; i++)
+			sel[(*nsel)++] = i;
+		arg++;
+	}
+	copy = strdup(arg);
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int i;
+
+		for (i = 0; i < _COL_MAX; i++)
+			if (!strcasecmp(t, cpu_columns[i].name))
+				break;
+		if (i == _COL_MAX) {
+			warnx_("status: unknown column '%s'", t);
+			return -EINVAL;
+		}
+		if (*nsel == _COL_MAX * 2)
+			return -E2BIG;
+		sel[(*nsel)++] = i;
+	}
+	return *nsel ? 0 : -EINVAL;
 }
 
 static int add_cap_rows(struct libscols_table *tb, bool json,
@@ -169,6 +274,78 @@ static int add_cap_rows(struct libscols_table *tb, bool json,
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* One row per container record: its CPUs, those its start isolated. */
+static int add_container_rows(struct libscols_table *tb, bool json,
+			      const struct cpuiso_claims *claims)
+{
+	for (size_t i = 0; i < cpuiso_claims_count(claims); i++) {
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		_cleanup_free_ char *cpus = NULL, *iso = NULL;
+		int r = 0;
+
+		if (!ln ||
+		    cpuiso_cpuset_format(cpuiso_claims_get_cpus(claims, i), &cpus) < 0 ||
+		    cpuiso_cpuset_format(cpuiso_claims_get_isolated(claims, i), &iso) < 0)
+			return -ENOMEM;
+		r |= set_cell(ln, CTR_NAME, json, "%s", cpuiso_claims_get_owner(claims, i));
+		r |= set_cell(ln, CTR_CPUS, json, "%s", cpus);
+		r |= set_cell(ln, CTR_ISOLATED, json, "%s", iso);
+		r |= set_cell(ln, CTR_PID, json, "%d", cpuiso_claims_get_pid(claims, i, NULL));
+		if (r)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The overall answer, as one more capability row: which backend an
+ * isolate would use here, and what the CPUs it could isolate would
+ * still need from the kernel command line.
+ */
+static int add_isolate_row(struct libscols_table *tb, bool json,
+			   const struct cpuiso_change_result *outlook)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	char *needs = NULL;
+	size_t len = 0, can = 0;
+	FILE *f = open_memstream(&needs, &len);
+	int r = 0;
+
+	if (!ln || !f) {
+		if (f)
+			fclose(f);
+		free(needs);
+		return -ENOMEM;
+	}
+	for (int p = 0; p < _CPUISO_PROP_MAX; p++) {
+		const char *param = NULL;
+
+		for (size_t i = 0; i < cpuiso_change_result_nr_cpus(outlook); i++) {
+			const struct cpuiso_change_cpu *c = cpuiso_change_result_get_cpu(outlook, i);
+			const char *detail;
+
+			if (cpuiso_change_cpu_get_outcome(c) != CPUISO_OUTCOME_PLANNED)
+				continue;
+			if (p == 0)
+				can++;
+			if (cpuiso_change_cpu_get_property(c, p, &detail) ==
+			    CPUISO_ACHIEVED_BOOT_PARAM && detail && !strchr(detail, ' '))
+				param = detail;
+		}
+		if (param)
+			fprintf(f, "%s%s needs %s", ftell(f) ? ", " : "",
+				cpuiso_property_to_string(p), param);
+	}
+	fclose(f);
+	r |= set_cell(ln, CAP_NAME, json, "isolate");
+	r |= set_cell(ln, CAP_AVAIL, json, "%s", can ? "yes" : "no");
+	r |= set_cell(ln, CAP_REASON, json, "%s backend, %zu CPU(s) can be isolated%s%s",
+		      cpuiso_backend_to_string(cpuiso_change_result_get_backend(outlook)),
+		      can, *needs ? "; " : "", needs);
+	free(needs);
+	return r ? -ENOMEM : 0;
 }
 
 /*
@@ -199,8 +376,12 @@ static int print_json(struct libscols_table **tables, size_t n)
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
+	enum { OPT_NOHEADINGS = 0x100, OPT_RAW };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "noheadings", no_argument, NULL, OPT_NOHEADINGS },
+		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -209,26 +390,55 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *want = NULL;
 	_cleanup_(scols_unref_tablep) struct libscols_table *cpus = NULL;
 	_cleanup_(scols_unref_tablep) struct libscols_table *caps = NULL;
+	_cleanup_(scols_unref_tablep) struct libscols_table *ctrs = NULL;
+	_cleanup_(cpuiso_claims_freep) struct cpuiso_claims *claims = NULL;
+	_cleanup_(cpuiso_change_result_freep) struct cpuiso_change_result *outlook = NULL;
+	struct table_opts topts = { 0 };
 	const struct cpuiso_cpuset *show;
+	int sel[_COL_MAX * 2];
+	size_t nsel = _COL_DEFAULT;
+	bool custom = false;
 	int c, cpu, r;
+	size_t row = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "Jh", longopts, NULL)) != -1) {
+	for (int i = 0; i < _COL_DEFAULT; i++)
+		sel[i] = i;
+	optind = 0;	/* options may follow the CPU list */
+	while ((c = getopt_long(argc, argv, "Jo:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
-			cli->json = true;
+			cli_set_json(cli);
+			break;
+		case 'o':
+			if (parse_columns(optarg, sel, &nsel) < 0)
+				return usage_error("status", NULL);
+			custom = true;
+			break;
+		case OPT_NOHEADINGS:
+			topts.noheadings = true;
+			break;
+		case OPT_RAW:
+			topts.raw = true;
 			break;
 		case 'h':
-			puts("Usage: cpuiso status [-J] [CPULIST]");
+			puts("Usage: cpuiso status [options] [CPULIST]\n\n"
+			     "Show the CPUs, their isolation and what this kernel offers.\n\nOptions:\n"
+			     " -J, --json           use JSON output format\n"
+			     " -o, --output LIST    the CPU table's columns (+LIST adds to the default)\n"
+			     "     --noheadings     do not print headings\n"
+			     "     --raw            use the raw output format\n"
+			     " -h, --help           display this help\n\n"
+			     "Columns: CPU NODE SOCKET CORE ONLINE STATE ISOLATED NOHZ_FULL RCU_NOCB\n"
+			     "         HPSTATE HOTPLUG, and on request BACKEND (what isolate would use),\n"
+			     "         ISOLATE (whether it would) and NEEDS (boot parameters it needs)");
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return usage_error("status", NULL);
 		}
 	}
-	if (argc - optind > 1) {
-		warnx_("status takes at most one CPU list");
-		return EXIT_USAGE;
-	}
+	if (argc - optind > 1)
+		return usage_error("status", "takes at most one CPU list");
+	topts.json = cli->json;
 
 	if (read_system(cli, &sys) < 0)
 		return EXIT_FAIL;
@@ -244,25 +454,59 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		warnx_("capability probe failed: %s", strerror(-r));
 		return EXIT_FAIL;
 	}
+	/* what an isolate would do, for every CPU: the per-CPU columns and the overall row */
+	{
+		r = cpuiso_change_outlook(cli->ctx, sys,
+					  cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE),
+					  &outlook);
+		if (r < 0) {
+			warnx_("cannot tell what isolation would do here: %s", strerror(-r));
+			return EXIT_FAIL;
+		}
+	}
 
-	cpus = new_table("cpus", cli->json, cpu_columns, _COL_MAX);
-	caps = new_table("capabilities", cli->json, cap_columns, _CAP_COL_MAX);
+	cpus = new_table("cpus", &topts, cpu_columns, _COL_MAX, sel, nsel);
+	caps = new_table("capabilities", &topts, cap_columns, _CAP_COL_MAX, NULL, 0);
 	if (!cpus || !caps)
 		return EXIT_FAIL;
-	cpuiso_cpuset_foreach(cpu, show)
-		if (add_cpu_row(cpus, cli->json, sys,
-				cpuiso_system_get_cpu(sys, cpu)) < 0)
+	cpuiso_cpuset_foreach(cpu, cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE)) {
+		const struct cpuiso_change_cpu *o = cpuiso_change_result_get_cpu(outlook, row++);
+
+		if (cpuiso_cpuset_test(show, cpu) &&
+		    add_cpu_row(cpus, cli->json, sys, cpuiso_system_get_cpu(sys, cpu), o,
+				cpuiso_change_result_get_backend(outlook), sel, nsel) < 0)
 			return EXIT_FAIL;
-	if (add_cap_rows(caps, cli->json, probe) < 0)
+	}
+	if (add_cap_rows(caps, cli->json, probe) < 0 ||
+	    add_isolate_row(caps, cli->json, outlook) < 0)
 		return EXIT_FAIL;
+	/* containers' CPUs: a table only when some container has them */
+	r = cpuiso_claims_read(cli->ctx, cpuiso_system_nr_cpus(sys), &claims);
+	if (r < 0) {
+		warnx_("cannot read the container records: %s", strerror(-r));
+		return EXIT_FAIL;
+	}
+	if (cpuiso_claims_count(claims)) {
+		ctrs = new_table("containers", &topts, container_columns,
+				 _CTR_COL_MAX, NULL, 0);
+		if (!ctrs || add_container_rows(ctrs, cli->json, claims) < 0)
+			return EXIT_FAIL;
+	}
 
 	if (cli->json) {
-		struct libscols_table *both[] = { cpus, caps };
+		struct libscols_table *all[] = { cpus, caps, ctrs };
 
-		return print_json(both, ELEMENTSOF(both)) < 0 ? EXIT_FAIL : EXIT_OK;
+		return print_json(all, ctrs ? 3 : 2) < 0 ? EXIT_FAIL : EXIT_OK;
 	}
 	scols_print_table(cpus);
-	fputc('\n', stdout);
-	scols_print_table(caps);
+	/* -o asks for the CPU table: the capabilities stay out of it */
+	if (!custom && !topts.noheadings && !topts.raw) {
+		fputc('\n', stdout);
+		scols_print_table(caps);
+		if (ctrs) {
+			fputc('\n', stdout);
+			scols_print_table(ctrs);
+		}
+	}
 	return EXIT_OK;
 }

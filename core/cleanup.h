@@ -47,6 +47,13 @@ static inline void closep(int *fd)
 		_tmp_;						\
 	})
 
+#define TAKE_FD(fd)						\
+	({							\
+		int _fd_ = (fd);				\
+		(fd) = -1;					\
+		_fd_;						\
+	})
+
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 #endif

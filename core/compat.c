@@ -9,6 +9,10 @@
  * The tick and RCU callbacks need nohz_full= and rcu_nocbs= at boot: the
  * report says so per CPU.
  *
+ * The mechanisms are one table (compat_mechanisms[]), walked by one
+ * function with one rollback; the record is compat-record.c, the report
+ * compat-report.c, the hex mask codec cpuset.c.
+ *
  * Every mask changed is recorded in <root>/run/cpuiso.compat with the
  * value it had and the one written; a release gives the released CPUs
  * back to each mask that still holds what was written, and leaves alone a
@@ -23,100 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "compat.h"
 
-#define STATE "/run/cpuiso.compat"
-#define CGROUP "/sys/fs/cgroup"
-#define PARTITION CGROUP "/cpuiso.isolated"
-#define WQ_MASK "/sys/devices/virtual/workqueue/cpumask"
-#define IRQ_DEFAULT "/proc/irq/default_smp_affinity"
-
-/* one changed mask: where it lives, what it was, what we wrote */
-struct record {
-	char *what;		/* "irq 25", "kthread 17", "wq", "irq-default" */
-	struct cpuiso_cpuset *orig, *set;
-};
-
-struct compat {
-	struct cpuiso_ctx *ctx;
-	unsigned int nbits;
-	unsigned int width;		/* last possible CPU + 1 */
-	struct cpuiso_cpuset *isolated;	/* the partition's CPUs */
-	bool added_cpuset;		/* we put +cpuset in the root */
-	struct record *recs;
-	size_t n;
-};
-
-static void compat_done(struct compat *c)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->recs[i].what);
-		cpuiso_cpuset_free(c->recs[i].orig);
-		cpuiso_cpuset_free(c->recs[i].set);
-	}
-	free(c->recs);
-	cpuiso_cpuset_free(c->isolated);
-}
-
-/* ---- masks in the kernel's two formats -------------------------------- */
-
-/* "00000000,0000000f" -> set; the format of default_smp_affinity */
-static int hex_parse(const char *s, unsigned int nbits, struct cpuiso_cpuset **ret)
-{
-	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *set =
-		cpuiso_cpuset_new(nbits);
-	unsigned int bit = 0;
-
-	if (!set)
-		return -ENOMEM;
-	for (const char *p = s + strlen(s); p-- > s;) {
-		int v;
-
-		if (*p == ',' || *p == '\n')
-			continue;
-		if (*p >= '0' && *p <= '9')
-			v = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			v = *p - 'a' + 10;
-		else if (*p >= 'A' && *p <= 'F')
-			v = *p - 'A' + 10;
-		else
-			return -EINVAL;
-		for (int b = 0; b < 4; b++, bit++)
-			if ((v >> b) & 1 && cpuiso_cpuset_set(set, bit) < 0)
-				return -ERANGE;
-	}
-	*ret = TAKE_PTR(set);
-	return 0;
-}
-
-/*
- * As the kernel prints such masks: one hex digit per 4 of @width bits (the
- * possible CPUs), commas between groups of 8; it refuses wider ones.
- */
-static int hex_format(const struct cpuiso_cpuset *set, unsigned int width,
-		      char **ret)
-{
-	unsigned int digits = width ? (width + 3) / 4 : 1;
-	char *buf = malloc(digits + digits / 8 + 1), *p = buf;
-
-	if (!buf)
-		return -ENOMEM;
-	for (unsigned int d = digits; d-- > 0;) {
-		unsigned int v = 0;
-
-		for (unsigned int b = 0; b < 4; b++)
-			if (d * 4 + b < cpuiso_cpuset_size(set) &&
-			    cpuiso_cpuset_test(set, d * 4 + b))
-				v |= 1u << b;
-		*p++ = "0123456789abcdef"[v];
-		if (d && d % 8 == 0)
-			*p++ = ',';
-	}
-	*p = '\0';
-	*ret = buf;
-	return 0;
-}
+/* ---- one mask, in the kernel's two formats ----------------------------- */
 
 /* Where a record's mask lives, and in which format. */
 static int rec_path(const char *what, char *path, size_t len, bool *hex)
@@ -161,14 +74,14 @@ static int mask_read(struct compat *c, const char *what, struct cpuiso_cpuset **
 
 		return list ? cpuiso_cpuset_parse(list, c->nbits, ret, NULL) : -ENOMEM;
 	}
-	return hex ? hex_parse(text, c->nbits, ret) :
+	return hex ? cpuset_parse_hex(text, c->nbits, ret) :
 		     cpuiso_cpuset_parse(text, c->nbits, ret, NULL);
 }
 
 /*
- * Write a record's mask.  Kernel threads take sched_setaffinity(); under
- * a test root, where there is no such task, the recorded status file gets
- * the new Cpus_allowed_list, as the kernel would show it.
+ * Write a record's mask.  Kernel threads take sched_setaffinity(), on the
+ * live system only: under another root the PIDs are not ours (-ESRCH, a
+ * thread left as it is), unless a test harness installed a stand-in.
  */
 static int mask_write(struct compat *c, const char *what,
 		      const struct cpuiso_cpuset *set)
@@ -181,18 +94,16 @@ static int mask_write(struct compat *c, const char *what,
 
 	if (r < 0)
 		return r;
-	r = hex ? hex_format(set, c->width, &text) : cpuiso_cpuset_format(set, &text);
+	r = hex ? cpuset_format_hex(set, c->width, &text) : cpuiso_cpuset_format(set, &text);
 	if (r < 0)
 		return r;
 	if (sscanf(what, "kthread %u", &pid) != 1)
 		return ctx_write(c->ctx, text, "%s", path);
-	if (*c->ctx->root) {
-		_cleanup_free_ char *status = NULL;
-
-		if (asprintf(&status, "Cpus_allowed_list:\t%s\n", text) < 0)
-			return -ENOMEM;
-		return ctx_write(c->ctx, status, "/proc/%u/status", pid);
-	}
+	if (c->ctx->set_affinity)	/* a test harness's stand-in */
+		return c->ctx->set_affinity(c->ctx, pid, text);
+	/* the PIDs of a tree under another root are not this machine's tasks */
+	if (*c->ctx->root)
+		return -ESRCH;
 
 	size_t size = CPU_ALLOC_SIZE(c->nbits);
 	cpu_set_t *cs = CPU_ALLOC(c->nbits);
@@ -208,142 +119,7 @@ static int mask_write(struct compat *c, const char *what,
 	return r;
 }
 
-/* ---- the state file ---------------------------------------------------- */
-
-/* a list from the state file, "-" for none */
-static int list_parse(const char *s, unsigned int nbits, struct cpuiso_cpuset **ret)
-{
-	if (!strcmp(s, "-")) {
-		*ret = cpuiso_cpuset_new(nbits);
-		return *ret ? 0 : -ENOMEM;
-	}
-	return cpuiso_cpuset_parse(s, nbits, ret, NULL) < 0 ? -EBADMSG : 0;
-}
-
-static int add_record(struct compat *c, const char *what,
-		      struct cpuiso_cpuset *orig, struct cpuiso_cpuset *set)
-{
-	struct record *grown = realloc(c->recs, (c->n + 1) * sizeof(*c->recs));
-	char *w = strdup(what);
-
-	if (!grown || !w) {
-		free(w);
-		if (grown)
-			c->recs = grown;
-		cpuiso_cpuset_free(orig);
-		cpuiso_cpuset_free(set);
-		return -ENOMEM;
-	}
-	c->recs = grown;
-	c->recs[c->n++] = (struct record){ w, orig, set };
-	return 0;
-}
-
-static int state_load(struct compat *c)
-{
-	_cleanup_free_ char *text = NULL;
-	char *next, *line;
-	int r;
-
-	c->isolated = cpuiso_cpuset_new(c->nbits);
-	if (!c->isolated)
-		return -ENOMEM;
-	r = ctx_read(c->ctx, &text, STATE);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	next = text;
-	while ((line = strsep(&next, "\n"))) {
-		char *tok[4] = { NULL };
-		size_t n = 0, first;
-		struct cpuiso_cpuset *orig = NULL, *set = NULL;
-		char what[48];
-
-		for (char *t = strtok(line, " "); t && n < 4; t = strtok(NULL, " "))
-			tok[n++] = t;
-		if (!n)
-			continue;
-		if (!strcmp(tok[0], "added-cpuset")) {
-			c->added_cpuset = true;
-			continue;
-		}
-		if (!strcmp(tok[0], "cpus") && n == 2) {
-			cpuiso_cpuset_free(c->isolated);
-			c->isolated = NULL;
-			r = list_parse(tok[1], c->nbits, &c->isolated);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		/* "irq 25 ORIG SET", "kthread 17 ORIG SET", "wq ORIG SET" */
-		first = !strcmp(tok[0], "irq") || !strcmp(tok[0], "kthread") ? 2 : 1;
-		if (n != first + 2)
-			return -EBADMSG;
-		snprintf(what, sizeof(what), first == 2 ? "%s %s" : "%s", tok[0], tok[1]);
-		if (list_parse(tok[first], c->nbits, &orig) < 0 ||
-		    list_parse(tok[first + 1], c->nbits, &set) < 0) {
-			cpuiso_cpuset_free(orig);
-			return -EBADMSG;
-		}
-		r = add_record(c, what, orig, set);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int state_save(struct compat *c)
-{
-	_cleanup_free_ char *path = NULL, *cpus = NULL;
-	FILE *f;
-	int r;
-
-	r = ctx_path(c->ctx, &path, STATE);
-	if (r < 0)
-		return r;
-	if (cpuiso_cpuset_count(c->isolated) == 0 && c->n == 0 && !c->added_cpuset)
-		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-	r = cpuiso_cpuset_format(c->isolated, &cpus);
-	if (r < 0)
-		return r;
-	f = fopen(path, "we");
-	if (!f)
-		return -errno;
-	/* an empty list would not scan back: "-" stands for none */
-	fprintf(f, "cpus %s\n", *cpus ? cpus : "-");
-	if (c->added_cpuset)
-		fputs("added-cpuset\n", f);
-	for (size_t i = 0; i < c->n; i++) {
-		_cleanup_free_ char *o = NULL, *s = NULL;
-
-		if (cpuiso_cpuset_format(c->recs[i].orig, &o) < 0 ||
-		    cpuiso_cpuset_format(c->recs[i].set, &s) < 0)
-			break;
-		fprintf(f, "%s %s %s\n", c->recs[i].what, *o ? o : "-", *s ? s : "-");
-	}
-	r = fflush(f) == 0 ? 0 : -errno;
-	fclose(f);
-	return r;
-}
-
 /* ---- narrowing and widening masks -------------------------------------- */
-
-static struct record *find_record(struct compat *c, const char *what)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->recs[i].what, what))
-			return &c->recs[i];
-	return NULL;
-}
-
-static void drop_record(struct compat *c, struct record *rec)
-{
-	free(rec->what);
-	cpuiso_cpuset_free(rec->orig);
-	cpuiso_cpuset_free(rec->set);
-	*rec = c->recs[--c->n];
-}
 
 /* set \ minus, or NULL (-ENOMEM) */
 static struct cpuiso_cpuset *without(const struct cpuiso_cpuset *set,
@@ -387,27 +163,28 @@ static int narrow(struct compat *c, const char *what,
 		err(c->ctx, "%s: %s", what, strerror(-r));
 		return r;
 	}
-	rec = find_record(c, what);
+	rec = compat_find_record(c, what);
 	if (rec && cpuiso_cpuset_equal(rec->set, cur)) {
 		cpuiso_cpuset_free(rec->set);
 		rec->set = TAKE_PTR(next);
 	} else {
 		if (rec)	/* changed by someone since: start from what it is */
-			drop_record(c, rec);
-		if (add_record(c, what, TAKE_PTR(cur), TAKE_PTR(next)) < 0)
+			compat_drop_record(c, rec);
+		if (compat_add_record(c, what, TAKE_PTR(cur), TAKE_PTR(next)) < 0)
 			return -ENOMEM;
 	}
 	/* recorded at once: a crash later still leaves it restorable */
-	r = state_save(c);
+	r = compat_state_save(c);
 	return r < 0 ? r : 1;
 }
 
 /*
- * Give @cpus back to every recorded mask that still holds what was
- * written; forget those somebody changed, and those back to their
+ * Give @cpus back to every recorded mask named @prefix... that still
+ * holds what was written; forget those somebody changed, and those back to their
  * original value.
  */
-static int widen(struct compat *c, const struct cpuiso_cpuset *cpus)
+static int widen(struct compat *c, const struct cpuiso_cpuset *cpus,
+		 const char *prefix)
 {
 	size_t i = 0;
 	int cpu, r;
@@ -416,10 +193,14 @@ static int widen(struct compat *c, const struct cpuiso_cpuset *cpus)
 		struct record *rec = &c->recs[i];
 		_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *cur = NULL, *next = NULL;
 
+		if (strncmp(rec->what, prefix, strlen(prefix))) {
+			i++;
+			continue;
+		}
 		r = mask_read(c, rec->what, &cur);
 		if (r < 0 || !cpuiso_cpuset_equal(cur, rec->set)) {
 			dbg(c->ctx, "%s: changed or gone since, left alone", rec->what);
-			drop_record(c, rec);
+			compat_drop_record(c, rec);
 			continue;
 		}
 		next = cpuiso_cpuset_dup(cur);
@@ -434,7 +215,7 @@ static int widen(struct compat *c, const struct cpuiso_cpuset *cpus)
 				return r;
 		}
 		if (cpuiso_cpuset_equal(next, rec->orig)) {
-			drop_record(c, rec);
+			compat_drop_record(c, rec);
 			continue;
 		}
 		cpuiso_cpuset_free(rec->set);
@@ -445,7 +226,7 @@ static int widen(struct compat *c, const struct cpuiso_cpuset *cpus)
 }
 
 /* @fn for each numeric entry of @dir under the root, until one fails */
-static int each_number(struct compat *c, const char *dir,
+int compat_each_number(struct compat *c, const char *dir,
 		       int (*fn)(struct compat *c, const char *name, void *arg),
 		       void *arg)
 {
@@ -468,7 +249,6 @@ static int each_number(struct compat *c, const char *dir,
 
 struct narrowing {
 	const struct cpuiso_cpuset *cpus;
-	unsigned int moved;
 };
 
 static int narrow_irq(struct compat *c, const char *irq, void *arg)
@@ -479,8 +259,8 @@ static int narrow_irq(struct compat *c, const char *irq, void *arg)
 
 	snprintf(what, sizeof(what), "irq %s", irq);
 	r = narrow(c, what, n->cpus);
-	n->moved += r > 0;
-	return r;
+	c->moved += r > 0;
+	return r < 0 ? r : 0;
 }
 
 static int narrow_kthread(struct compat *c, const char *pid, void *arg)
@@ -503,56 +283,67 @@ static int narrow_kthread(struct compat *c, const char *pid, void *arg)
 		return 0;
 	snprintf(what, sizeof(what), "kthread %s", pid);
 	r = narrow(c, what, n->cpus);
-	n->moved += r > 0;
-	return r;
-}
-
-/* Every movable IRQ, the default affinity, workqueues, kernel threads */
-static int narrow_all(struct compat *c, const struct cpuiso_cpuset *cpus,
-		      unsigned int *moved)
-{
-	struct narrowing n = { cpus, 0 };
-	int r;
-
-	r = each_number(c, "/proc/irq", narrow_irq, &n);
-	if (r == 0)
-		r = each_number(c, "/proc", narrow_kthread, &n);
-	if (r == 0)
-		r = narrow(c, "irq-default", cpus);
-	if (r >= 0)
-		r = narrow(c, "wq", cpus);
-	*moved = n.moved;
+	c->moved += r > 0;
 	return r < 0 ? r : 0;
 }
 
 /* ---- the cpuset partition ---------------------------------------------- */
+
+/* Write a cgroup file, naming it in the error. */
+static int cg_write(struct compat *c, const char *value, const char *file)
+{
+	int r = ctx_write(c->ctx, value, "%s", file);
+
+	if (r < 0)
+		err(c->ctx, "%s%s: writing '%s': %s", c->ctx->root, file, value,
+		    strerror(-r));
+	return r;
+}
+
+/*
+ * The partition back to nothing: member, removed, and +cpuset taken back
+ * if it was ours.  Every step is tried; a partition that never got its
+ * files (a failed mkdir) has nothing to turn back.
+ */
+static int partition_remove(struct compat *c)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = 0, q;
+
+	if (ctx_exists(c->ctx, PARTITION) > 0) {
+		q = ctx_write(c->ctx, "member", PARTITION "/cpuset.cpus.partition");
+		if (q < 0 && q != -ENOENT)
+			r = cg_write(c, "member", PARTITION "/cpuset.cpus.partition");
+		/* tasks a user put there keep it: as a member, harmless */
+		if (ctx_path(c->ctx, &path, PARTITION) == 0 && rmdir(path) < 0)
+			dbg(c->ctx, "%s: %s, left as a member cgroup", path,
+			    strerror(errno));
+	}
+	if (c->added_cpuset) {
+		q = cg_write(c, "-cpuset", CGROUP "/cgroup.subtree_control");
+		if (q == 0)
+			c->added_cpuset = false;
+		else if (r == 0)
+			r = q;
+	}
+	return r;
+}
 
 static int partition_set(struct compat *c, const struct cpuiso_cpuset *cpus)
 {
 	_cleanup_free_ char *ctl = NULL, *list = NULL, *path = NULL, *type = NULL;
 	int r;
 
-	if (cpuiso_cpuset_count(cpus) == 0) {
-		if (ctx_exists(c->ctx, PARTITION) > 0) {
-			r = ctx_write(c->ctx, "member", PARTITION "/cpuset.cpus.partition");
-			if (r < 0)
-				return r;
-			/* tasks a user put there keep it: as a member, harmless */
-			r = ctx_path(c->ctx, &path, PARTITION);
-			if (r == 0 && rmdir(path) < 0)
-				dbg(c->ctx, "%s: %s, left as a member cgroup", path,
-				    strerror(errno));
-		}
-		if (c->added_cpuset &&
-		    ctx_write(c->ctx, "-cpuset", CGROUP "/cgroup.subtree_control") == 0)
-			c->added_cpuset = false;
-		return 0;
-	}
+	if (cpuiso_cpuset_count(cpus) == 0)
+		return partition_remove(c);
 	r = ctx_read(c->ctx, &ctl, CGROUP "/cgroup.subtree_control");
-	if (r < 0)
+	if (r < 0) {
+		err(c->ctx, "%s" CGROUP "/cgroup.subtree_control: %s (no cgroup v2?)",
+		    c->ctx->root, strerror(-r));
 		return r;
+	}
 	if (!strstr(ctl, "cpuset")) {
-		r = ctx_write(c->ctx, "+cpuset", CGROUP "/cgroup.subtree_control");
+		r = cg_write(c, "+cpuset", CGROUP "/cgroup.subtree_control");
 		if (r < 0)
 			return r;
 		c->added_cpuset = true;
@@ -560,18 +351,22 @@ static int partition_set(struct compat *c, const struct cpuiso_cpuset *cpus)
 	r = ctx_path(c->ctx, &path, PARTITION);
 	if (r < 0)
 		return r;
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		r = -errno;
+		err(c->ctx, "%s: %s", path, strerror(-r));
+		return r;
+	}
 	r = cpuiso_cpuset_format(cpus, &list);
 	if (r < 0)
 		return r;
-	r = ctx_write(c->ctx, list, PARTITION "/cpuset.cpus");
+	r = cg_write(c, list, PARTITION "/cpuset.cpus");
 	if (r == 0)
-		r = ctx_write(c->ctx, "isolated", PARTITION "/cpuset.cpus.partition");
+		r = cg_write(c, "isolated", PARTITION "/cpuset.cpus.partition");
 	if (r == 0)
 		r = ctx_read(c->ctx, &type, PARTITION "/cpuset.cpus.partition");
 	if (r == 0 && strcmp(type, "isolated")) {
-		err(c->ctx, "cpuset partition: %s", type);
+		err(c->ctx, "%s" PARTITION "/cpuset.cpus.partition: reads '%s' after writing 'isolated'",
+		    c->ctx->root, type);
 		r = -EINVAL;
 	}
 	return r;
@@ -596,62 +391,173 @@ static int cycle(struct compat *c, const struct cpuiso_cpuset *cpus)
 	return 0;
 }
 
-/* ---- entry points ------------------------------------------------------ */
+/* ---- the mechanisms, one row each ------------------------------------- */
 
-static int compat_change(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
-			 const struct cpuiso_cpuset *cpus, bool isolate,
-			 unsigned int *moved)
+/* The partition holds the CPUs isolated before and @cpus. */
+static int partition_apply(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *all =
+		cpuiso_cpuset_dup(c->isolated);
+	int cpu, r;
+
+	if (!all)
+		return -ENOMEM;
+	cpuiso_cpuset_foreach(cpu, cpus)
+		cpuiso_cpuset_set(all, cpu);
+	r = partition_set(c, all);
+	if (r < 0)
+		return r;
+	cpuiso_cpuset_free(c->isolated);
+	c->isolated = TAKE_PTR(all);
+	return compat_state_save(c);
+}
+
+static int partition_restore(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *rest = without(c->isolated, cpus);
+	int r;
+
+	if (!rest)
+		return -ENOMEM;
+	r = partition_set(c, rest);
+	if (r < 0)
+		return r;
+	cpuiso_cpuset_free(c->isolated);
+	c->isolated = TAKE_PTR(rest);
+	return 0;
+}
+
+static int irqs_apply(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	struct narrowing n = { cpus };
+
+	return compat_each_number(c, "/proc/irq", narrow_irq, &n);
+}
+
+static int irqs_restore(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	return widen(c, cpus, "irq ");
+}
+
+static int kthreads_apply(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	struct narrowing n = { cpus };
+
+	return compat_each_number(c, "/proc", narrow_kthread, &n);
+}
+
+static int kthreads_restore(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	return widen(c, cpus, "kthread ");
+}
+
+static int irq_default_apply(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	int r = narrow(c, "irq-default", cpus);
+
+	return r < 0 ? r : 0;
+}
+
+static int irq_default_restore(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	return widen(c, cpus, "irq-default");
+}
+
+static int wq_apply(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	int r = narrow(c, "wq", cpus);
+
+	return r < 0 ? r : 0;
+}
+
+static int wq_restore(struct compat *c, const struct cpuiso_cpuset *cpus)
+{
+	return widen(c, cpus, "wq");
+}
+
+/*
+ * In the order isolate applies them; release and rollback go backwards.
+ * The cycle comes before the masks: bringing a CPU up sets the affinity
+ * of some kernel threads again (RCU's per-node workers).
+ */
+const struct compat_mechanism compat_mechanisms[] = {
+	{ "partition", partition_apply, partition_restore, compat_report_partition },
+	{ "online cycle", cycle, NULL, compat_report_cycle },
+	{ "irqs", irqs_apply, irqs_restore, compat_report_irqs },
+	{ "kthreads", kthreads_apply, kthreads_restore, compat_report_kthreads },
+	{ "default irq affinity", irq_default_apply, irq_default_restore, NULL },
+	{ "workqueue mask", wq_apply, wq_restore, compat_report_wq },
+	/* what only boot parameters give */
+	{ "tick", NULL, NULL, compat_report_tick },
+	{ "rcu callbacks", NULL, NULL, compat_report_rcu },
+};
+const size_t compat_nr_mechanisms = ELEMENTSOF(compat_mechanisms);
+
+/* ---- the walker --------------------------------------------------------- */
+
+/* Restore rows @last..0, every one tried; the first error. */
+static int walk_back(struct compat *c, const struct cpuiso_cpuset *cpus, size_t last)
+{
+	int r = 0;
+
+	for (size_t i = last + 1; i-- > 0;) {
+		const struct compat_mechanism *m = &compat_mechanisms[i];
+		int q;
+
+		if (!m->restore)
+			continue;
+		q = m->restore(c, cpus);
+		if (q < 0) {
+			err(c->ctx, "compat: restoring %s: %s", m->name, strerror(-q));
+			if (r == 0)
+				r = q;
+		}
+	}
+	return r;
+}
+
+/*
+ * Isolate: apply each row in order; a row that fails is restored with
+ * the rows before it, last first (@rolled_back says whether all were).
+ * Release: restore every row, last first.  The record is saved either way.
+ */
+int compat_apply(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys,
+		 const struct cpuiso_cpuset *cpus, bool isolate, bool *rolled_back,
+		 unsigned int *moved)
 {
 	struct compat c = { .ctx = ctx, .nbits = cpuiso_system_nr_cpus(sys) };
-	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *all = NULL;
-	const struct cpuiso_cpuset *possible =
-		cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE);
 	int cpu, r, s;
 
-	cpuiso_cpuset_foreach(cpu, possible)
+	cpuiso_cpuset_foreach(cpu, cpuiso_system_get_mask(sys, CPUISO_MASK_POSSIBLE))
 		c.width = (unsigned int)cpu + 1;
-
-	*moved = 0;
-	r = state_load(&c);
+	if (rolled_back)
+		*rolled_back = true;
+	r = compat_state_load(&c);
 	if (r < 0) {
-		err(ctx, "%s: %s", STATE, strerror(-r));
+		err(ctx, "%s%s: %s", ctx->root, STATE, strerror(-r));
 		compat_done(&c);
 		return r;
 	}
-	all = cpuiso_cpuset_dup(c.isolated);
-	if (!all) {
-		compat_done(&c);
-		return -ENOMEM;
-	}
-	cpuiso_cpuset_foreach(cpu, cpus)
-		(isolate ? cpuiso_cpuset_set : cpuiso_cpuset_clear)(all, cpu);
-
-	if (isolate) {
-		r = partition_set(&c, all);
-		if (r == 0) {
-			cpuiso_cpuset_free(c.isolated);
-			c.isolated = TAKE_PTR(all);
-			r = state_save(&c);
-		}
-		/*
-		 * The cycle first: bringing a CPU up sets the affinity of some
-		 * kernel threads again (RCU's per-node workers).
-		 */
-		if (r == 0)
-			r = cycle(&c, cpus);
-		if (r == 0)
-			r = narrow_all(&c, cpus, moved);
+	if (!isolate) {
+		r = walk_back(&c, cpus, compat_nr_mechanisms - 1);
 	} else {
-		r = widen(&c, cpus);
-		if (r == 0)
-			r = partition_set(&c, all);
-		if (r == 0) {
-			cpuiso_cpuset_free(c.isolated);
-			c.isolated = TAKE_PTR(all);
+		for (size_t i = 0; i < compat_nr_mechanisms; i++) {
+			if (!compat_mechanisms[i].apply)
+				continue;
+			r = compat_mechanisms[i].apply(&c, cpus);
+			if (r < 0) {
+				err(ctx, "compat: %s: %s", compat_mechanisms[i].name,
+				    strerror(-r));
+				if (walk_back(&c, cpus, i) < 0 && rolled_back)
+					*rolled_back = false;
+				break;
+			}
 		}
 	}
 	/* what was changed is recorded even if a later step failed */
-	s = state_save(&c);
+	s = compat_state_save(&c);
+	if (moved)
+		*moved = c.moved;
 	compat_done(&c);
 	return r < 0 ? r : s;
 }
@@ -660,19 +566,14 @@ static int compat_change(struct cpuiso_ctx *ctx, const struct cpuiso_system *sys
  * cpuiso_compat_isolate: isolate @cpus as far as a stock kernel allows.
  * @moved: how many IRQ and kernel thread masks were narrowed
  *
- * On failure the steps done are undone (cpuiso_compat_release()).
+ * On failure the mechanisms applied are restored, last first.
  */
 CPUISO_EXPORT int cpuiso_compat_isolate(struct cpuiso_ctx *ctx,
 					const struct cpuiso_system *sys,
 					const struct cpuiso_cpuset *cpus,
 					unsigned int *moved)
 {
-	unsigned int dummy;
-	int r = compat_change(ctx, sys, cpus, true, moved);
-
-	if (r < 0 && compat_change(ctx, sys, cpus, false, &dummy) < 0)
-		err(ctx, "compat: undoing a failed isolation failed too");
-	return r;
+	return compat_apply(ctx, sys, cpus, true, NULL, moved);
 }
 
 /** cpuiso_compat_release: give back what cpuiso_compat_isolate() took. */
@@ -680,90 +581,5 @@ CPUISO_EXPORT int cpuiso_compat_release(struct cpuiso_ctx *ctx,
 					const struct cpuiso_system *sys,
 					const struct cpuiso_cpuset *cpus)
 {
-	unsigned int dummy;
-
-	return compat_change(ctx, sys, cpus, false, &dummy);
-}
-
-/* Is @cpu in the cpulist (or, @hex, the mask) of @path? -1 if unknown */
-static int file_has_cpu(struct compat *c, const char *path, bool hex, int cpu)
-{
-	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *set = NULL;
-	_cleanup_free_ char *text = NULL;
-
-	if (ctx_read(c->ctx, &text, "%s", path) < 0)
-		return -1;
-	if ((hex ? hex_parse(text, c->nbits, &set) :
-		   cpuiso_cpuset_parse(text, c->nbits, &set, NULL)) < 0)
-		return -1;
-	return cpuiso_cpuset_test(set, cpu);
-}
-
-/* A boot parameter "name=LIST" on the command line that names @cpu */
-static bool cmdline_names(struct compat *c, const char *name, int cpu)
-{
-	_cleanup_free_ char *cmdline = NULL;
-	size_t len = strlen(name);
-
-	if (ctx_read(c->ctx, &cmdline, "/proc/cmdline") < 0)
-		return false;
-	for (char *w = strtok(cmdline, " \t"); w; w = strtok(NULL, " \t")) {
-		_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *set = NULL;
-		char *list = w + len + 1;
-
-		if (strncmp(w, name, len) || w[len] != '=')
-			continue;
-		/* isolcpus=nohz,domain,2-3: the list is the last field */
-		if (strrchr(list, ',') && !strchr("0123456789", *list))
-			list = strrchr(list, ',') + 1;
-		if (cpuiso_cpuset_parse(list, c->nbits, &set, NULL) == 0 &&
-		    cpuiso_cpuset_test(set, cpu))
-			return true;
-	}
-	return false;
-}
-
-struct irq_count {
-	unsigned int cpu, left;
-};
-
-static int count_irq(struct compat *c, const char *irq, void *arg)
-{
-	struct irq_count *n = arg;
-	char path[300];
-
-	snprintf(path, sizeof(path), "/proc/irq/%s/smp_affinity_list", irq);
-	n->left += file_has_cpu(c, path, false, (int)n->cpu) == 1;
-	return 0;
-}
-
-/**
- * cpuiso_compat_report: what the compat backend achieved for @cpu, read
- * back from the kernel's own files, and what needs boot parameters.
- * @ret: one line (free() it)
- */
-CPUISO_EXPORT int cpuiso_compat_report(struct cpuiso_ctx *ctx,
-				       const struct cpuiso_system *sys,
-				       unsigned int cpu, char **ret)
-{
-	struct compat c = { .ctx = ctx, .nbits = cpuiso_system_nr_cpus(sys) };
-	struct irq_count n = { cpu, 0 };
-	int domain, wq, nohz, r;
-
-	domain = file_has_cpu(&c, CGROUP "/cpuset.cpus.isolated", false, cpu);
-	wq = file_has_cpu(&c, WQ_MASK, true, cpu);
-	nohz = file_has_cpu(&c, "/sys/devices/system/cpu/nohz_full", false, cpu);
-	r = each_number(&c, "/proc/irq", count_irq, &n);
-	if (r < 0)
-		return r;
-	if (asprintf(ret, "cpu%u: load balancing %s, unbound workqueues %s, "
-		     "IRQs still allowed %u (managed ones cannot move), "
-		     "tick %s, RCU callbacks %s", cpu,
-		     domain == 1 ? "off" : "ON (no isolated partition)",
-		     wq == 0 ? "off" : wq == 1 ? "ON" : "unknown", n.left,
-		     nohz == 1 ? "stops (nohz_full)" : "runs: needs nohz_full= at boot",
-		     cmdline_names(&c, "rcu_nocbs", cpu) || nohz == 1 ?
-		     "offloaded" : "run here: need rcu_nocbs= at boot") < 0)
-		return -ENOMEM;
-	return 0;
+	return compat_apply(ctx, sys, cpus, false, NULL, NULL);
 }

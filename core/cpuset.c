@@ -295,3 +295,63 @@ CPUISO_EXPORT int cpuiso_cpuset_format(const struct cpuiso_cpuset *set,
 	*ret = TAKE_PTR(buf);
 	return 0;
 }
+
+/* ---- the kernel's other format: hex masks (smp_affinity, workqueue) ---- */
+
+/* "00000000,0000000f" -> set; the format of default_smp_affinity */
+int cpuset_parse_hex(const char *s, unsigned int nbits, struct cpuiso_cpuset **ret)
+{
+	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *set =
+		cpuiso_cpuset_new(nbits);
+	unsigned int bit = 0;
+
+	if (!set)
+		return -ENOMEM;
+	for (const char *p = s + strlen(s); p-- > s;) {
+		int v;
+
+		if (*p == ',' || *p == '\n')
+			continue;
+		if (*p >= '0' && *p <= '9')
+			v = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			v = *p - 'a' + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			v = *p - 'A' + 10;
+		else
+			return -EINVAL;
+		for (int b = 0; b < 4; b++, bit++)
+			if ((v >> b) & 1 && cpuiso_cpuset_set(set, bit) < 0)
+				return -ERANGE;
+	}
+	*ret = TAKE_PTR(set);
+	return 0;
+}
+
+/*
+ * As the kernel prints such masks: one hex digit per 4 of @width bits (the
+ * possible CPUs), commas between groups of 8; it refuses wider ones.
+ */
+int cpuset_format_hex(const struct cpuiso_cpuset *set, unsigned int width,
+		      char **ret)
+{
+	unsigned int digits = width ? (width + 3) / 4 : 1;
+	char *buf = malloc(digits + digits / 8 + 1), *p = buf;
+
+	if (!buf)
+		return -ENOMEM;
+	for (unsigned int d = digits; d-- > 0;) {
+		unsigned int v = 0;
+
+		for (unsigned int b = 0; b < 4; b++)
+			if (d * 4 + b < cpuiso_cpuset_size(set) &&
+			    cpuiso_cpuset_test(set, d * 4 + b))
+				v |= 1u << b;
+		*p++ = "0123456789abcdef"[v];
+		if (d && d % 8 == 0)
+			*p++ = ',';
+	}
+	*p = '\0';
+	*ret = buf;
+	return 0;
+}

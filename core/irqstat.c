@@ -3,7 +3,8 @@
  * Both files share one shape: a header "CPU0 CPU1 ..." naming the online
  * CPUs (offline ones have no column), then rows "NAME: n0 n1 ... text".
  * Rows with fewer numbers than columns (ERR:, MIS:) are system-wide and
- * left out.
+ * left out.  A file that does not end in a newline was cut short: the
+ * kernel always ends these with one, so it is refused whole.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,10 +12,14 @@
 
 #include "irqstat.h"
 
-/* The column of @cpu in the header line, or -ENODEV if it is offline. */
-static int find_column(const char *header, size_t len, unsigned int cpu)
+/*
+ * The column of @cpu in the header line, or -ENODEV if it is offline;
+ * *@ncols: how many there are.
+ */
+static int find_column(const char *header, size_t len, unsigned int cpu,
+		       int *ncols)
 {
-	int col = 0;
+	int col = 0, found = -ENODEV;
 
 	for (size_t i = 0; i < len;) {
 		char *end;
@@ -28,23 +33,39 @@ static int find_column(const char *header, size_t len, unsigned int cpu)
 		if (end == header + i + 3)
 			return -EBADMSG;
 		if (v == cpu)
-			return col;
+			found = col;
 		col++;
 		i = end - header;
 	}
-	return -ENODEV;
+	*ncols = col;
+	return found;
+}
+
+/* The text after the counts, blanks squeezed: "IO-APIC 2-edge timer". */
+static void copy_desc(char *buf, size_t size, const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p < end && *p == ' ')
+		p++;
+	for (; p < end && n + 1 < size; p++) {
+		if (*p == ' ' && (p + 1 == end || p[1] == ' '))
+			continue;
+		buf[n++] = *p;
+	}
+	buf[n] = '\0';
 }
 
 int irqstat_parse(const char *text, unsigned int cpu, struct irqstat *out)
 {
 	const char *line = text, *nl;
 	struct irqstat st = { 0 };
-	int col;
+	int col, ncols;
 
 	nl = strchr(line, '\n');
-	if (!nl)
+	if (!nl || text[strlen(text) - 1] != '\n')
 		return -EBADMSG;
-	col = find_column(line, nl - line, cpu);
+	col = find_column(line, nl - line, cpu, &ncols);
 	if (col < 0)
 		return col;
 
@@ -76,6 +97,14 @@ int irqstat_parse(const char *text, unsigned int cpu, struct irqstat *out)
 		}
 		if (i <= col)
 			goto next;	/* a system-wide row */
+		for (; i < ncols; i++) {	/* the other CPUs' */
+			char *end;
+
+			strtoull(p, &end, 10);
+			if (end == p || end > nl)
+				break;
+			p = end;
+		}
 		rows = realloc(st.rows, (st.n + 1) * sizeof(*rows));
 		if (!rows) {
 			irqstat_free(&st);
@@ -87,6 +116,7 @@ int irqstat_parse(const char *text, unsigned int cpu, struct irqstat *out)
 		memcpy(rows[st.n].name, name, namelen);
 		rows[st.n].name[namelen] = '\0';
 		rows[st.n].count = v;
+		copy_desc(rows[st.n].desc, sizeof(rows[st.n].desc), p, nl);
 		st.n++;
 next:
 		if (!*nl)
@@ -119,4 +149,26 @@ unsigned long long irqstat_total(const struct irqstat *st)
 	for (size_t i = 0; i < st->n; i++)
 		sum += st->rows[i].count;
 	return sum;
+}
+
+/*
+ * How much @row (of a later snapshot) grew since @before; a row that is new counts
+ * from zero.  The kernel keeps these counters in 32 bits, so one that
+ * went down wrapped once; below a value that fits 32 bits it cannot have,
+ * and the snapshots do not belong together (-EBADMSG).
+ */
+int irqstat_delta(const struct irqstat *before,
+		  const struct irqstat_row *row, unsigned long long *ret)
+{
+	const struct irqstat_row *old = irqstat_find(before, row->name);
+	unsigned long long was = old ? old->count : 0;
+
+	if (row->count >= was) {
+		*ret = row->count - was;
+		return 0;
+	}
+	if (was > 0xffffffffULL)
+		return -EBADMSG;
+	*ret = row->count + 0x100000000ULL - was;
+	return 0;
 }

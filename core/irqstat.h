@@ -11,6 +11,7 @@
 
 struct irqstat_row {
 	char name[32];			/* "LOC", "TIMER", "24", ... */
+	char desc[64];			/* the rest: "Local timer interrupts" */
 	unsigned long long count;
 };
 
@@ -24,5 +25,7 @@ void irqstat_free(struct irqstat *st);
 const struct irqstat_row *irqstat_find(const struct irqstat *st,
 				       const char *name);
 unsigned long long irqstat_total(const struct irqstat *st);
+int irqstat_delta(const struct irqstat *before,
+		  const struct irqstat_row *row, unsigned long long *ret);
 
 #endif

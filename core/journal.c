@@ -5,6 +5,10 @@
  * once the plan is done or rolled back.  Finding one means a run died
  * part way; recovery undoes its steps, last first, so the machine is as
  * that run found it, as a failed step's rollback would have left it.
+ *
+ * One format for both backends: a "compat" line after the magic says the
+ * steps went through the compat backend, whose rollback of a step is the
+ * opposite compat change (its record says which masks to give back).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,10 +21,11 @@
 #define JOURNAL "/run/cpuiso.journal"
 #define JOURNAL_MAGIC "cpuiso-journal 1"
 
-CPUISO_EXPORT int cpuiso_journal_begin(struct cpuiso_ctx *ctx,
-				       const struct cpuiso_plan *plan)
+int journal_begin(struct cpuiso_ctx *ctx, const struct cpuiso_plan *plan,
+		  bool compat)
 {
-	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	_cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
+	size_t len;
 	FILE *f;
 	int r;
 
@@ -29,24 +34,27 @@ CPUISO_EXPORT int cpuiso_journal_begin(struct cpuiso_ctx *ctx,
 		return r;
 	if (asprintf(&tmp, "%s.tmp", path) < 0)
 		return -ENOMEM;
-	f = fopen(tmp, "we");
+	f = open_memstream(&text, &len);
 	if (!f)
-		return -errno;
+		return -ENOMEM;
 	fprintf(f, "%s\n", JOURNAL_MAGIC);
+	if (compat)
+		fputs("compat\n", f);
 	for (size_t i = 0; i < cpuiso_plan_nr_steps(plan); i++) {
 		const struct cpuiso_step *s = cpuiso_plan_get_step(plan, i);
 
 		fprintf(f, "%u %s %s\n", s->cpu, cpuiso_state_to_string(s->from),
 			cpuiso_state_to_string(s->to));
 	}
-	r = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	return write_file_atomic(path, tmp, text);
+}
+
+CPUISO_EXPORT int cpuiso_journal_begin(struct cpuiso_ctx *ctx,
+				       const struct cpuiso_plan *plan)
+{
+	return journal_begin(ctx, plan, false);
 }
 
 CPUISO_EXPORT int cpuiso_journal_end(struct cpuiso_ctx *ctx)
@@ -60,7 +68,8 @@ CPUISO_EXPORT int cpuiso_journal_end(struct cpuiso_ctx *ctx)
 }
 
 /* The steps of a journal's text; -EBADMSG if it is not one of ours. */
-static int parse_journal(char *text, struct cpuiso_step **ret, size_t *n)
+static int parse_journal(char *text, struct cpuiso_step **ret, size_t *n,
+			 bool *compat)
 {
 	_cleanup_free_ struct cpuiso_step *steps = NULL;
 	char *next = text, *line;
@@ -69,6 +78,7 @@ static int parse_journal(char *text, struct cpuiso_step **ret, size_t *n)
 	line = strsep(&next, "\n");
 	if (!line || strcmp(line, JOURNAL_MAGIC))
 		return -EBADMSG;
+	*compat = false;
 	while ((line = strsep(&next, "\n"))) {
 		char from[16], to[16];
 		struct cpuiso_step s;
@@ -77,6 +87,10 @@ static int parse_journal(char *text, struct cpuiso_step **ret, size_t *n)
 
 		if (!*line)
 			continue;
+		if (!strcmp(line, "compat") && !count) {
+			*compat = true;
+			continue;
+		}
 		if (sscanf(line, "%u %15s %15s", &s.cpu, from, to) != 3 ||
 		    s.cpu >= CPUISO_MAX_CPUS ||
 		    (a = cpuiso_state_from_string(from)) < 0 ||
@@ -95,6 +109,36 @@ static int parse_journal(char *text, struct cpuiso_step **ret, size_t *n)
 	return 0;
 }
 
+/*
+ * The steps of an interrupted compat change, last first: an isolation is
+ * released and a release isolated again; each is idempotent, so a step
+ * that never happened costs at most an offline/online cycle.
+ */
+static int compat_recover(struct cpuiso_ctx *ctx, const struct cpuiso_step *steps,
+			  size_t n, journal_step_fn fn, void *data)
+{
+	_cleanup_(cpuiso_system_freep) struct cpuiso_system *sys = NULL;
+	int r = cpuiso_system_read(ctx, &sys);
+
+	while (r == 0 && n-- > 0) {
+		_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *one =
+			cpuiso_cpuset_new(cpuiso_system_nr_cpus(sys));
+		bool undone;
+
+		if (!one || cpuiso_cpuset_set(one, steps[n].cpu) < 0)
+			return -ENOMEM;
+		r = compat_apply(ctx, sys, one, steps[n].to != CPUISO_STATE_ISOLATED,
+				 &undone, NULL);
+		if (r < 0)
+			break;
+		info(ctx, "cpu%u: back to %s (interrupted compat run)", steps[n].cpu,
+		     cpuiso_state_to_string(steps[n].from));
+		if (fn)
+			fn(data, &steps[n]);
+	}
+	return r;
+}
+
 /**
  * cpuiso_journal_recover: undo what an interrupted run did.
  * @restored: how many CPUs were put back
@@ -106,9 +150,17 @@ static int parse_journal(char *text, struct cpuiso_step **ret, size_t *n)
  */
 CPUISO_EXPORT int cpuiso_journal_recover(struct cpuiso_ctx *ctx, size_t *restored)
 {
+	return journal_recover(ctx, restored, NULL, NULL);
+}
+
+/* cpuiso_journal_recover(), calling @fn for each CPU put back */
+int journal_recover(struct cpuiso_ctx *ctx, size_t *restored,
+		    journal_step_fn fn, void *data)
+{
 	_cleanup_free_ struct cpuiso_step *steps = NULL;
 	_cleanup_free_ char *text = NULL;
 	size_t n = 0;
+	bool compat;
 	int r;
 
 	*restored = 0;
@@ -117,10 +169,17 @@ CPUISO_EXPORT int cpuiso_journal_recover(struct cpuiso_ctx *ctx, size_t *restore
 		return 0;
 	if (r < 0)
 		return r;
-	r = parse_journal(text, &steps, &n);
+	r = parse_journal(text, &steps, &n, &compat);
 	if (r < 0) {
 		err(ctx, "%s: not a cpuiso journal, left in place", JOURNAL);
 		return r;
+	}
+	if (compat) {
+		r = compat_recover(ctx, steps, n, fn, data);
+		if (r < 0)
+			return r;
+		*restored = n;
+		n = 0;
 	}
 	while (n-- > 0) {
 		_cleanup_free_ char *now = NULL;
@@ -137,6 +196,8 @@ CPUISO_EXPORT int cpuiso_journal_recover(struct cpuiso_ctx *ctx, size_t *restore
 			return r;
 		info(ctx, "cpu%u: back to %s (interrupted run)", steps[n].cpu,
 		     cpuiso_state_to_string(steps[n].from));
+		if (fn)
+			fn(data, &steps[n]);
 		(*restored)++;
 	}
 	r = cpuiso_journal_end(ctx);

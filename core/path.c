@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -53,15 +56,20 @@ int ctx_exists(const struct cpuiso_ctx *ctx, const char *fmt, ...)
 	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 }
 
-static int read_path(const char *path, char **ret)
+/* @regular: refuse (-EINVAL) what is not a regular file, a FIFO unopened */
+static int read_path(const char *path, size_t max, char **ret,
+		     size_t *ret_len, bool regular)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, size = 4096;
+	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
 	if (fd < 0)
 		return -errno;
+	if (regular && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		return -EINVAL;
 	buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;
@@ -71,7 +79,7 @@ static int read_path(const char *path, char **ret)
 		if (len + 1 >= size) {
 			char *nbuf;
 
-			if (size >= READ_MAX)
+			if (size >= max)
 				return -EFBIG;
 			nbuf = realloc(buf, size * 2);
 			if (!nbuf)
@@ -91,6 +99,8 @@ static int read_path(const char *path, char **ret)
 	}
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
 	return 0;
 }
 
@@ -100,7 +110,21 @@ static int vread(const struct cpuiso_ctx *ctx, char **path, char **ret,
 {
 	int r = vpath(ctx, path, fmt, ap);
 
-	return r < 0 ? r : read_path(*path, ret);
+	return r < 0 ? r : read_path(*path, READ_MAX, ret, NULL, false);
+}
+
+/* A regular file whole, and its length (it may hold NUL bytes). */
+int ctx_read_raw(const struct cpuiso_ctx *ctx, char **ret, size_t *len,
+		 const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : read_path(path, READ_MAX, ret, len, true);
 }
 
 /* Whole file, with one trailing newline removed. */
@@ -120,6 +144,60 @@ int ctx_read(const struct cpuiso_ctx *ctx, char **ret, const char *fmt, ...)
 	if (len > 0 && (*ret)[len - 1] == '\n')
 		(*ret)[len - 1] = '\0';
 	return 0;
+}
+
+/* A regular file whole, up to @max bytes (a trace can be large), as it is. */
+int ctx_read_max(const struct cpuiso_ctx *ctx, size_t max, char **ret,
+		 const char *fmt, ...)
+{
+	_cleanup_free_ char *path = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, &path, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : read_path(path, max, ret, NULL, true);
+}
+
+/* @op on the path under the root: 0 or its errno, negated */
+static int vpath_op(const struct cpuiso_ctx *ctx, int (*op)(const char *),
+		    const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = vpath(ctx, &path, fmt, ap);
+
+	if (r < 0)
+		return r;
+	return op(path) < 0 ? -errno : 0;
+}
+
+static int mkdir_0755(const char *path)
+{
+	return mkdir(path, 0755);
+}
+
+/* mkdir and rmdir under the root: tracefs instances */
+int ctx_mkdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath_op(ctx, mkdir_0755, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int ctx_rmdir(const struct cpuiso_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath_op(ctx, rmdir, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static int parse_int(const char *s, int *ret)
@@ -147,7 +225,10 @@ int ctx_read_int(const struct cpuiso_ctx *ctx, int *ret, const char *fmt, ...)
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
-	return parse_int(buf, ret);
+	r = parse_int(buf, ret);
+	if (r < 0)
+		err(ctx, "%s: not a number", path);
+	return r;
 }
 
 int ctx_read_cpuset(const struct cpuiso_ctx *ctx, unsigned int nbits,
@@ -193,4 +274,50 @@ int ctx_write(const struct cpuiso_ctx *ctx, const char *value,
 		return -errno;
 	dbg(ctx, "wrote '%s' to %s", value, path);
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+/*
+ * Replace @path whole with @text: written to @tmp (same directory),
+ * fsynced, renamed over @path, so a reader or a crash sees the old file
+ * or the new one, never a part.  @tmp is removed on failure.
+ */
+int write_file_atomic(const char *path, const char *tmp, const char *text)
+{
+	FILE *f;
+	int r;
+
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	r = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0 ?
+		0 : -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+/*
+ * flock(LOCK_EX) @fd: @timeout 0 tries once (-EWOULDBLOCK), -1 waits for
+ * good, N waits up to N seconds (-ETIMEDOUT); other errors as -errno.
+ */
+int flock_wait(int fd, int timeout)
+{
+	struct timespec start, now;
+
+	if (timeout < 0)
+		return flock(fd, LOCK_EX) < 0 ? -errno : 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= timeout)
+			return timeout ? -ETIMEDOUT : -EWOULDBLOCK;
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	}
+	return 0;
 }

@@ -22,7 +22,6 @@ CPUISO_EXPORT void cpuiso_plan_free(struct cpuiso_plan *plan)
 	free(plan);
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_plan *, cpuiso_plan_free)
 
 static int refuse(char **why, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -85,26 +84,55 @@ static int check_nodes(const struct cpuiso_system *sys,
 	return 0;
 }
 
-/* One step bringing @cpu to @target, if it needs one (plan->n grows). */
+/*
+ * One step bringing @cpu to @target, if it needs one (plan->n grows); the
+ * rules of both backends, so that a request is refused or accepted alike.
+ * @compat: the CPUs the compat backend isolated (its record), or NULL for
+ * the cpuN/state backend.
+ */
 static int add_step(struct cpuiso_plan *plan, const struct cpuiso_system *sys,
-		    int cpu, enum cpuiso_state target, char **why)
+		    const struct cpuiso_cpuset *compat, int cpu,
+		    enum cpuiso_state target, char **why)
 {
 	const struct cpuiso_cpuset *present =
 		cpuiso_system_get_mask(sys, CPUISO_MASK_PRESENT);
+	const struct cpuiso_cpuset *boot =
+		cpuiso_system_get_mask(sys, CPUISO_MASK_ISOLATED);
 	const struct cpuiso_cpu *c = cpuiso_system_get_cpu(sys, cpu);
 	enum cpuiso_state from;
 
 	if (!c || !cpuiso_cpuset_test(present, cpu))
-		return refuse(why, ENODEV, "CPU %d is not present", cpu);
-	if (!cpuiso_cpu_has_state_file(c))
+		return refuse(why, ENODEV,
+			      "CPU %d is not present (possible, but not plugged in)",
+			      cpu);
+	if (!compat && !cpuiso_cpu_has_state_file(c))
 		return refuse(why, EOPNOTSUPP,
 			      "CPU %d has no cpuN/state: this kernel lacks runtime isolation",
 			      cpu);
 	from = cpuiso_cpu_get_state(c);
+	if (compat) {
+		/* only what the compat backend did is its to undo */
+		bool at_boot = !cpuiso_cpuset_test(compat, cpu) && boot &&
+			       cpuiso_cpuset_test(boot, cpu);
+
+		if (at_boot && target == CPUISO_STATE_ONLINE)
+			return refuse(why, EBUSY,
+				      "CPU %d was isolated at boot (isolcpus=): only a reboot without it gives it back",
+				      cpu);
+		if (at_boot)
+			return 0;	/* isolated already, and more than compat can */
+		if (!cpuiso_cpu_is_online(c) && target == CPUISO_STATE_ISOLATED)
+			return refuse(why, EBUSY,
+				      "CPU %d is offline: the compat backend isolates online CPUs (bring it online first)",
+				      cpu);
+		from = !cpuiso_cpu_is_online(c) ? CPUISO_STATE_OFFLINE :
+		       cpuiso_cpuset_test(compat, cpu) ? CPUISO_STATE_ISOLATED :
+							  CPUISO_STATE_ONLINE;
+	}
 	/* an offline CPU that was isolated comes back with "online" */
 	if (from == target ||
 	    (target == CPUISO_STATE_ONLINE && from == CPUISO_STATE_OFFLINE &&
-	     !cpuiso_cpu_is_isolated(c)))
+	     (compat || !cpuiso_cpu_is_isolated(c))))
 		return 0;
 	if (target == CPUISO_STATE_ISOLATED && !cpuiso_cpu_is_hotpluggable(c))
 		return refuse(why, EBUSY,
@@ -118,10 +146,10 @@ static int add_step(struct cpuiso_plan *plan, const struct cpuiso_system *sys,
  * The steps that release @rel and isolate @iso (disjoint), releases first
  * so that no step leaves fewer housekeeping CPUs than the end result.
  */
-static int plan_build(const struct cpuiso_system *sys,
-		      const struct cpuiso_cpuset *iso,
-		      const struct cpuiso_cpuset *rel, unsigned int flags,
-		      struct cpuiso_plan **ret, char **why)
+int plan_build(const struct cpuiso_system *sys,
+	       const struct cpuiso_cpuset *compat,
+	       const struct cpuiso_cpuset *iso, const struct cpuiso_cpuset *rel,
+	       unsigned int flags, struct cpuiso_plan **ret, char **why)
 {
 	_cleanup_(cpuiso_plan_freep) struct cpuiso_plan *plan = NULL;
 	const struct cpuiso_cpuset *possible =
@@ -134,21 +162,21 @@ static int plan_build(const struct cpuiso_system *sys,
 	if (!plan)
 		return -ENOMEM;
 	cpuiso_cpuset_foreach(cpu, rel) {
-		r = add_step(plan, sys, cpu, CPUISO_STATE_ONLINE, why);
+		r = add_step(plan, sys, compat, cpu, CPUISO_STATE_ONLINE, why);
 		if (r < 0)
 			return r;
 	}
 	cpuiso_cpuset_foreach(cpu, iso) {
-		r = add_step(plan, sys, cpu, CPUISO_STATE_ISOLATED, why);
+		r = add_step(plan, sys, compat, cpu, CPUISO_STATE_ISOLATED, why);
 		if (r < 0)
 			return r;
 	}
 
 	cpuiso_cpuset_foreach(cpu, possible)
 		housekeeping |= stays_housekeeping(sys, cpu, iso, rel);
-	if (!housekeeping)
+	if (!housekeeping && !(flags & PLAN_NO_HOUSEKEEPING))
 		return refuse(why, EBUSY, "no online housekeeping CPU would be left");
-	if (!(flags & CPUISO_PLAN_FORCE)) {
+	if (!(flags & (CPUISO_PLAN_FORCE | PLAN_NO_HOUSEKEEPING))) {
 		r = check_nodes(sys, iso, rel, why);
 		if (r < 0)
 			return r;
@@ -183,8 +211,8 @@ CPUISO_EXPORT int cpuiso_plan_new(const struct cpuiso_system *sys,
 	if (!none)
 		return -ENOMEM;
 	if (target == CPUISO_STATE_ISOLATED)
-		return plan_build(sys, cpus, none, flags, ret, why);
-	return plan_build(sys, none, cpus, flags, ret, why);
+		return plan_build(sys, NULL, cpus, none, flags, ret, why);
+	return plan_build(sys, NULL, none, cpus, flags, ret, why);
 }
 
 /**
@@ -297,7 +325,7 @@ CPUISO_EXPORT int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
 		return r;
 	if (!cpuiso_policy_node_housekeeping(pol))
 		flags |= CPUISO_PLAN_FORCE;
-	return plan_build(sys, iso, rel, flags, ret, why);
+	return plan_build(sys, NULL, iso, rel, flags, ret, why);
 }
 
 CPUISO_EXPORT size_t cpuiso_plan_nr_steps(const struct cpuiso_plan *plan)
@@ -312,7 +340,7 @@ cpuiso_plan_get_step(const struct cpuiso_plan *plan, size_t i)
 }
 
 /* Write @state to cpuN/state and check the kernel says it back. */
-static int set_state(struct cpuiso_ctx *ctx, unsigned int cpu,
+int plan_set_state(struct cpuiso_ctx *ctx, unsigned int cpu,
 		     enum cpuiso_state state)
 {
 	_cleanup_free_ char *now = NULL;
@@ -353,7 +381,7 @@ CPUISO_EXPORT int cpuiso_plan_apply(struct cpuiso_ctx *ctx,
 
 	*rolled_back = true;
 	for (i = 0; i < plan->n; i++) {
-		r = set_state(ctx, plan->steps[i].cpu, plan->steps[i].to);
+		r = plan_set_state(ctx, plan->steps[i].cpu, plan->steps[i].to);
 		if (r < 0)
 			break;
 		info(ctx, "cpu%u: %s", plan->steps[i].cpu,
@@ -382,8 +410,8 @@ int plan_undo_step(struct cpuiso_ctx *ctx, const struct cpuiso_step *s)
 	if (s->from == CPUISO_STATE_OFFLINE)
 		undo = s->to == CPUISO_STATE_ISOLATED ? CPUISO_STATE_ONLINE :
 							CPUISO_STATE_ISOLATED;
-	r = set_state(ctx, s->cpu, undo);
+	r = plan_set_state(ctx, s->cpu, undo);
 	if (r == 0 && s->from == CPUISO_STATE_OFFLINE)
-		r = set_state(ctx, s->cpu, CPUISO_STATE_OFFLINE);
+		r = plan_set_state(ctx, s->cpu, CPUISO_STATE_OFFLINE);
 	return r;
 }

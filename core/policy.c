@@ -16,6 +16,7 @@ struct cpuiso_policy {
 	struct cpuiso_cpuset *isolated;
 	enum cpuiso_smt smt;
 	bool node_housekeeping;
+	double noise_threshold;		/* < 0: not given */
 };
 
 static const char *const smt_names[] = {
@@ -48,6 +49,12 @@ CPUISO_EXPORT enum cpuiso_smt cpuiso_policy_get_smt(const struct cpuiso_policy *
 CPUISO_EXPORT bool cpuiso_policy_node_housekeeping(const struct cpuiso_policy *pol)
 {
 	return pol->node_housekeeping;
+}
+
+/* What `cpuiso verify` allows an isolated CPU per second; < 0 if not set */
+CPUISO_EXPORT double cpuiso_policy_get_noise_threshold(const struct cpuiso_policy *pol)
+{
+	return pol->noise_threshold;
 }
 
 CPUISO_EXPORT const char *cpuiso_smt_to_string(enum cpuiso_smt smt)
@@ -101,7 +108,8 @@ static int parse_line(struct cpuiso_policy *pol, char *key, char *value,
 		      const char *source, unsigned int line, char **why)
 {
 	static const char *const keys[] = { "isolated", "smt",
-					    "housekeeping-per-node" };
+					    "housekeeping-per-node",
+					    "noise-threshold" };
 	struct cpuiso_parse_error perr;
 	size_t k;
 
@@ -110,7 +118,7 @@ static int parse_line(struct cpuiso_policy *pol, char *key, char *value,
 			break;
 	if (k == ELEMENTSOF(keys))
 		return bad(why, source, line,
-			   "unknown key '%s' (isolated, smt, housekeeping-per-node)",
+			   "unknown key '%s' (isolated, smt, housekeeping-per-node, noise-threshold)",
 			   key);
 	if (*seen & (1u << k))
 		return bad(why, source, line, "'%s' given twice", key);
@@ -118,6 +126,9 @@ static int parse_line(struct cpuiso_policy *pol, char *key, char *value,
 
 	switch (k) {
 	case 0:
+		if (!*value)
+			return bad(why, source, line,
+				   "isolated: no CPU list (leave the key out to isolate nothing)");
 		cpuiso_cpuset_free(pol->isolated);
 		pol->isolated = NULL;
 		if (cpuiso_cpuset_parse(value, nbits, &pol->isolated, &perr) < 0)
@@ -133,12 +144,24 @@ static int parse_line(struct cpuiso_policy *pol, char *key, char *value,
 			}
 		return bad(why, source, line,
 			   "smt: '%s' is not keep, siblings or refuse", value);
-	default:
+	case 2:
 		if (parse_bool(value, &pol->node_housekeeping) < 0)
 			return bad(why, source, line,
 				   "housekeeping-per-node: '%s' is not yes or no",
 				   value);
 		return 0;
+	default: {
+		char *end;
+
+		errno = 0;
+		pol->noise_threshold = strtod(value, &end);
+		if (errno || end == value || *end || !(pol->noise_threshold >= 0 &&
+						       pol->noise_threshold <= 1e9))
+			return bad(why, source, line,
+				   "noise-threshold: '%s' is not a number of interruptions per second",
+				   value);
+		return 0;
+	}
 	}
 }
 
@@ -166,6 +189,10 @@ CPUISO_EXPORT int cpuiso_policy_parse(const char *text, const char *source,
 	if (!pol || !copy)
 		return -ENOMEM;
 	pol->node_housekeeping = true;
+	pol->noise_threshold = -1;
+	/* a UTF-8 byte order mark, as some editors write one */
+	if (!strncmp(next, "\xef\xbb\xbf", 3))
+		next += 3;
 
 	while ((l = strsep(&next, "\n"))) {
 		char *eq, *hash;
@@ -205,16 +232,26 @@ CPUISO_EXPORT int cpuiso_policy_load(struct cpuiso_ctx *ctx, const char *path,
 				     unsigned int nbits,
 				     struct cpuiso_policy **ret, char **why)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = NULL, *shown = NULL;
+	size_t len;
 	int r;
 
 	if (why)
 		*why = NULL;
-	r = ctx_read(ctx, &text, "%s", path);
+	r = ctx_read_raw(ctx, &text, &len, "%s", path);
 	if (r < 0) {
-		if (why && asprintf(why, "%s: %s", path, strerror(-r)) < 0)
+		if (why && asprintf(why, "%s%s: %s", ctx->root, path,
+				    r == -EINVAL ? "not a regular file" : strerror(-r)) < 0)
 			*why = NULL;
 		return r;
 	}
-	return cpuiso_policy_parse(text, path, nbits, ret, why);
+	if (strlen(text) != len) {
+		if (why && asprintf(why, "%s%s: a NUL byte at offset %zu: not a text file",
+				    ctx->root, path, strlen(text)) < 0)
+			*why = NULL;
+		return -EINVAL;
+	}
+	if (asprintf(&shown, "%s%s", ctx->root, path) < 0)
+		return -ENOMEM;
+	return cpuiso_policy_parse(text, shown, nbits, ret, why);
 }

@@ -239,7 +239,6 @@ CPUISO_EXPORT void cpuiso_probe_free(struct cpuiso_probe *probe)
 	free(probe);
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_probe *, cpuiso_probe_free)
 
 /* Run every probe; a missing file is an answer, only ENOMEM fails it. */
 CPUISO_EXPORT int cpuiso_probe_run(struct cpuiso_ctx *ctx,

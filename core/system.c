@@ -102,7 +102,6 @@ CPUISO_EXPORT void cpuiso_system_free(struct cpuiso_system *sys)
 	free(sys);
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cpuiso_system *, cpuiso_system_free)
 
 static int read_mask(struct cpuiso_ctx *ctx, struct cpuiso_system *sys,
 		     enum cpuiso_mask m)
@@ -115,7 +114,8 @@ static int read_mask(struct cpuiso_ctx *ctx, struct cpuiso_system *sys,
 	if (r == -ENOENT && mask_files[m].optional)
 		return 0;
 	if (r < 0) {
-		err(ctx, "cannot read %s: %s", mask_files[m].path, strerror(-r));
+		err(ctx, "cannot read %s%s: %s", ctx->root, mask_files[m].path,
+		    strerror(-r));
 		return r;
 	}
 	/* an unallocated cpumask prints as "(null)": nothing is in it */
@@ -123,7 +123,7 @@ static int read_mask(struct cpuiso_ctx *ctx, struct cpuiso_system *sys,
 		buf[0] = '\0';
 	r = cpuiso_cpuset_parse(buf, sys->nbits, &sys->masks[m], &perr);
 	if (r < 0)
-		err(ctx, "%s: %s at offset %zu", mask_files[m].path,
+		err(ctx, "%s%s: %s at offset %zu", ctx->root, mask_files[m].path,
 		    perr.reason, perr.pos);
 	return r;
 }
@@ -284,6 +284,12 @@ CPUISO_EXPORT int cpuiso_system_read(struct cpuiso_ctx *ctx,
 		r = read_mask(ctx, sys, m);
 		if (r < 0)
 			return r;
+	}
+
+	if (cpuiso_cpuset_count(sys->masks[CPUISO_MASK_POSSIBLE]) == 0) {
+		err(ctx, "%s%s: no CPU in it", ctx->root,
+		    mask_files[CPUISO_MASK_POSSIBLE].path);
+		return -EBADMSG;
 	}
 
 	sys->cpus = calloc(sys->nbits, sizeof(*sys->cpus));

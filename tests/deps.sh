@@ -7,7 +7,10 @@ set -euo pipefail
 pkgs=(
 	# userspace build
 	build-essential meson ninja-build pkg-config python3
-	libkmod-dev libsmartcols-dev libudev-dev libcmocka-dev
+	libkmod-dev libsmartcols-dev libudev-dev libjson-c-dev libcmocka-dev
+	libcairo2-dev
+	# the OCI hook's end-to-end test: a real runtime, a busybox rootfs
+	runc
 	# kernel and module build
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	ccache kmod

@@ -14,7 +14,23 @@
 
 #include "tree.h"
 #include "cleanup.h"
-#include "cpuiso.h"
+#include "internal.h"
+
+/*
+ * The harness's stand-in for sched_setaffinity() under a tree: the
+ * recorded status file gets the new Cpus_allowed_list, as the kernel
+ * would show it.
+ */
+static int fake_affinity(const struct cpuiso_ctx *ctx, unsigned int pid,
+			 const char *cpulist)
+{
+	char path[512], status[256];
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	snprintf(status, sizeof(status), "Cpus_allowed_list:\t%s\n", cpulist);
+	tree_write(cpuiso_ctx_get_root(ctx), path, status);
+	return 0;
+}
 
 static const char *readf(const char *root, const char *rel)
 {
@@ -74,6 +90,7 @@ struct env {
 static void env_new(struct env *e, const char *root, const char *list)
 {
 	assert_int_equal(cpuiso_ctx_new(root, &e->ctx), 0);
+	ctx_set_affinity_fn(e->ctx, fake_affinity);
 	assert_int_equal(cpuiso_system_read(e->ctx, &e->sys), 0);
 	assert_int_equal(cpuiso_cpuset_parse(list, cpuiso_system_nr_cpus(e->sys),
 					     &e->cpus, NULL), 0);
@@ -181,6 +198,36 @@ static void test_partition_refused(void **state)
 	tree_free(root);
 }
 
+/*
+ * A later row fails (the workqueue mask cannot be written): the walker
+ * restores it and every row before it, last first, and the record goes.
+ */
+static void test_walker_rollback(void **state)
+{
+	char *root = stock_machine();
+	char path[512];
+	unsigned int moved;
+	struct env e;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/sys/devices/virtual/workqueue/cpumask", root);
+	assert_int_equal(remove(path), 0);
+	assert_int_equal(mkdir(path, 0755), 0);	/* reads and writes fail */
+	env_new(&e, root, "2");
+	assert_true(cpuiso_compat_isolate(e.ctx, e.sys, e.cpus, &moved) < 0);
+	/* the rows before it, given back: IRQs, kthreads, default affinity, partition */
+	assert_string_equal(readf(root, "/proc/irq/25/smp_affinity_list"), "0-3");
+	assert_string_equal(readf(root, "/proc/10/status"), "Cpus_allowed_list:\t0-3");
+	assert_string_equal(readf(root, "/proc/irq/default_smp_affinity"), "f");
+	assert_string_equal(readf(root, "/sys/fs/cgroup/cpuiso.isolated/cpuset.cpus.partition"),
+			    "member");
+	assert_string_equal(readf(root, "/sys/fs/cgroup/cgroup.subtree_control"), "-cpuset");
+	assert_string_equal(readf(root, "/run/cpuiso.compat"), "(missing)");
+	env_free(&e);
+	rmdir(path);
+	tree_free(root);
+}
+
 static void test_report(void **state)
 {
 	char *root = stock_machine();
@@ -193,9 +240,11 @@ static void test_report(void **state)
 	tree_write(root, "/proc/cmdline", "console=ttyS0 rcu_nocbs=2\n");
 	env_new(&e, root, "2");
 	assert_int_equal(cpuiso_compat_report(e.ctx, e.sys, 2, &line), 0);
-	assert_string_equal(line, "cpu2: load balancing off, unbound workqueues off, "
-			    "IRQs still allowed 3 (managed ones cannot move), "
-			    "tick runs: needs nohz_full= at boot, RCU callbacks offloaded");
+	assert_string_equal(line, "cpu2: load-balancing yes, workqueues yes, "
+			    "irqs boot-parameter (isolcpus=managed_irq: 3 IRQ(s) still allowed, "
+			    "managed ones cannot move), kthreads yes (per-CPU kernel threads stay), "
+			    "timers yes (moved by an offline/online cycle), "
+			    "tick boot-parameter (nohz_full=), rcu-callbacks yes");
 	free(line);
 	env_free(&e);
 	tree_free(root);
@@ -207,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_isolate_release),
 		cmocka_unit_test(test_partial_release),
 		cmocka_unit_test(test_partition_refused),
+		cmocka_unit_test(test_walker_rollback),
 		cmocka_unit_test(test_report),
 	};
 

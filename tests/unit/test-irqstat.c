@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -99,12 +101,48 @@ static void test_recorded(void **state)
 	assert_int_equal(irqstat_parse(irq, 2, &st), -ENODEV);
 }
 
+/* A file cut short is refused; the rest of a row is its description */
+static void test_cut_and_desc(void **state)
+{
+	struct irqstat a, b;
+	unsigned long long d;
+
+	(void)state;
+	assert_int_equal(irqstat_parse(interrupts, 2, &a), 0);
+	assert_string_equal(irqstat_find(&a, "24")->desc,
+			    "PCI-MSIX-0000:00:03.0 0-edge virtio0-req.0");
+	assert_string_equal(irqstat_find(&a, "LOC")->desc, "Local timer interrupts");
+	for (size_t cut = 1; cut < sizeof(interrupts) - 1; cut++) {
+		char *t = strndup(interrupts, cut);
+
+		if (interrupts[cut - 1] != '\n')
+			assert_int_equal(irqstat_parse(t, 2, &b), -EBADMSG);
+		else if (irqstat_parse(t, 2, &b) == 0)
+			irqstat_free(&b);
+		free(t);
+	}
+	/* deltas: a new row counts from zero; 32-bit counters wrap */
+	assert_int_equal(irqstat_parse(" CPU0\nLOC: 4294967295\nNEW: 3\n", 0, &b), 0);
+	assert_int_equal(irqstat_delta(&a, irqstat_find(&b, "NEW"), &d), 0);
+	assert_int_equal(d, 3);
+	irqstat_free(&a);
+	assert_int_equal(irqstat_parse(" CPU0\nLOC: 2\n", 0, &a), 0);
+	assert_int_equal(irqstat_delta(&b, irqstat_find(&a, "LOC"), &d), 0);
+	assert_int_equal(d, 3);
+	irqstat_free(&b);
+	assert_int_equal(irqstat_parse(" CPU0\nLOC: 4294967296\n", 0, &b), 0);
+	assert_int_equal(irqstat_delta(&b, irqstat_find(&a, "LOC"), &d), -EBADMSG);
+	irqstat_free(&a);
+	irqstat_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interrupts),
 		cmocka_unit_test(test_softirqs),
 		cmocka_unit_test(test_recorded),
+		cmocka_unit_test(test_cut_and_desc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,50 +14,6 @@
 #include "cpuiso.h"
 
 /* A patched 4-CPU machine: every CPU but 0 hotpluggable, all online. */
-static char *patched_machine(void)
-{
-	char *root = tree_new_machine(4);
-	char path[128];
-
-	for (int i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/state", i);
-		tree_write(root, path, "online\n");
-		if (i == 0)
-			continue;
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", i);
-		tree_write(root, path, "1\n");
-	}
-	return root;
-}
-
-static const char *state_of(const char *root, int cpu)
-{
-	static char buf[32];
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d/state",
-		 root, cpu);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		strcpy(buf, "?");
-	if (f)
-		fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
-}
-
-/* A directory where cpuN/state was: writing it fails with EISDIR. */
-static void break_state(const char *root, int cpu)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d/state",
-		 root, cpu);
-	assert_int_equal(remove(path), 0);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
-
 struct run {
 	struct cpuiso_ctx *ctx;
 	struct cpuiso_system *sys;
@@ -91,7 +47,7 @@ static void run_done(struct run *r)
 
 static void test_isolate_and_release(void **state)
 {
-	char *root = patched_machine();
+	char *root = tree_new_patched_machine(4);
 	struct run r;
 	size_t done;
 	bool rb;
@@ -104,9 +60,9 @@ static void test_isolate_and_release(void **state)
 	assert_null(cpuiso_plan_get_step(r.plan, 2));
 	assert_int_equal(cpuiso_plan_apply(r.ctx, r.plan, &done, &rb), 0);
 	assert_int_equal(done, 2);
-	assert_string_equal(state_of(root, 1), "isolated");
-	assert_string_equal(state_of(root, 2), "isolated");
-	assert_string_equal(state_of(root, 3), "online");
+	assert_string_equal(tree_cpu_state(root, 1), "isolated");
+	assert_string_equal(tree_cpu_state(root, 2), "isolated");
+	assert_string_equal(tree_cpu_state(root, 3), "online");
 	run_done(&r);
 
 	/* already there: nothing to do; release 1-3 touches 1 and 2 only */
@@ -116,8 +72,8 @@ static void test_isolate_and_release(void **state)
 	assert_int_equal(plan(&r, root, "1-3", CPUISO_STATE_ONLINE, 0), 0);
 	assert_int_equal(cpuiso_plan_nr_steps(r.plan), 2);
 	assert_int_equal(cpuiso_plan_apply(r.ctx, r.plan, &done, &rb), 0);
-	assert_string_equal(state_of(root, 1), "online");
-	assert_string_equal(state_of(root, 2), "online");
+	assert_string_equal(tree_cpu_state(root, 1), "online");
+	assert_string_equal(tree_cpu_state(root, 2), "online");
 	run_done(&r);
 	tree_free(root);
 }
@@ -134,7 +90,7 @@ static void test_refusals(void **state)
 		{ "1-3", EBUSY, "no online housekeeping CPU would be left" },
 		{ "2,5", ENODEV, "CPU 5 is not present" },
 	};
-	char *root = patched_machine();
+	char *root = tree_new_patched_machine(4);
 	struct run r;
 
 	(void)state;
@@ -157,7 +113,7 @@ static void test_refusals(void **state)
 	}
 	/* nothing was written */
 	for (int i = 1; i < 4; i++)
-		assert_string_equal(state_of(root, i), "online");
+		assert_string_equal(tree_cpu_state(root, i), "online");
 	tree_free(root);
 
 	/* a stock kernel: no state file */
@@ -170,7 +126,7 @@ static void test_refusals(void **state)
 
 static void test_numa(void **state)
 {
-	char *root = patched_machine();
+	char *root = tree_new_patched_machine(4);
 	struct run r;
 
 	(void)state;
@@ -192,7 +148,7 @@ static void test_numa(void **state)
 /* The third CPU fails: the first two are put back, in reverse. */
 static void test_rollback(void **state)
 {
-	char *root = patched_machine();
+	char *root = tree_new_patched_machine(4);
 	struct run r;
 	size_t done;
 	bool rb;
@@ -200,12 +156,12 @@ static void test_rollback(void **state)
 	(void)state;
 	assert_int_equal(plan(&r, root, "1-3", CPUISO_STATE_ISOLATED,
 			      CPUISO_PLAN_FORCE), 0);
-	break_state(root, 3);
+	assert_int_equal(tree_break_state(root, 3), 0);
 	assert_int_equal(cpuiso_plan_apply(r.ctx, r.plan, &done, &rb), -EISDIR);
 	assert_true(rb);
 	assert_int_equal(done, 0);
-	assert_string_equal(state_of(root, 1), "online");
-	assert_string_equal(state_of(root, 2), "online");
+	assert_string_equal(tree_cpu_state(root, 1), "online");
+	assert_string_equal(tree_cpu_state(root, 2), "online");
 	run_done(&r);
 	tree_free(root);
 }
@@ -213,7 +169,7 @@ static void test_rollback(void **state)
 /* An offline CPU isolated then rolled back ends offline and not isolated. */
 static void test_rollback_offline(void **state)
 {
-	char *root = patched_machine();
+	char *root = tree_new_patched_machine(4);
 	struct run r;
 	size_t done;
 	bool rb;
@@ -223,10 +179,10 @@ static void test_rollback_offline(void **state)
 	tree_write(root, "/sys/devices/system/cpu/cpu2/state", "offline\n");
 	assert_int_equal(plan(&r, root, "2-3", CPUISO_STATE_ISOLATED, 0), 0);
 	assert_int_equal(cpuiso_plan_get_step(r.plan, 0)->from, CPUISO_STATE_OFFLINE);
-	break_state(root, 3);
+	assert_int_equal(tree_break_state(root, 3), 0);
 	assert_int_equal(cpuiso_plan_apply(r.ctx, r.plan, &done, &rb), -EISDIR);
 	assert_true(rb);
-	assert_string_equal(state_of(root, 2), "offline");
+	assert_string_equal(tree_cpu_state(root, 2), "offline");
 	run_done(&r);
 	tree_free(root);
 }
@@ -242,7 +198,7 @@ static bool journal_exists(const char *root)
 /* A run dies after its first step: the next run puts that CPU back. */
 static void test_journal(void **state)
 {
-	char *root = patched_machine();
+	char *root = tree_new_patched_machine(4);
 	struct run r;
 	size_t restored;
 
@@ -255,8 +211,8 @@ static void test_journal(void **state)
 
 	assert_int_equal(cpuiso_journal_recover(r.ctx, &restored), 1);
 	assert_int_equal(restored, 1);
-	assert_string_equal(state_of(root, 1), "online");
-	assert_string_equal(state_of(root, 2), "online");
+	assert_string_equal(tree_cpu_state(root, 1), "online");
+	assert_string_equal(tree_cpu_state(root, 2), "online");
 	assert_false(journal_exists(root));
 	assert_int_equal(cpuiso_journal_recover(r.ctx, &restored), 0);
 
@@ -269,7 +225,7 @@ static void test_journal(void **state)
 	/* a CPU that cannot be put back keeps the journal for the next run */
 	tree_write(root, "/run/cpuiso.journal", "cpuiso-journal 1\n2 online isolated\n");
 	tree_write(root, "/sys/devices/system/cpu/cpu2/state", "isolated\n");
-	break_state(root, 2);
+	assert_int_equal(tree_break_state(root, 2), 0);
 	assert_true(cpuiso_journal_recover(r.ctx, &restored) < 0);
 	assert_true(journal_exists(root));
 	run_done(&r);

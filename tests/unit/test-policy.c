@@ -41,6 +41,11 @@ static void test_parse(void **state)
 	assert_set(cpuiso_policy_get_isolated(pol), "");
 	assert_int_equal(cpuiso_policy_get_smt(pol), CPUISO_SMT_KEEP);
 	assert_true(cpuiso_policy_node_housekeeping(pol));
+	assert_true(cpuiso_policy_get_noise_threshold(pol) < 0);
+	cpuiso_policy_free(pol);
+
+	pol = parse_ok("noise-threshold = 2.5\n");
+	assert_true(cpuiso_policy_get_noise_threshold(pol) == 2.5);
 	cpuiso_policy_free(pol);
 
 	pol = parse_ok("# comment\n\n  isolated =2-3,6 # trailing\r\n"
@@ -66,6 +71,12 @@ static void test_errors(void **state)
 		{ "smt = keep\nsmt = keep\n", "t.conf:2: 'smt' given twice" },
 		{ "housekeeping-per-node = maybe\n",
 		  "t.conf:1: housekeeping-per-node: 'maybe' is not yes or no" },
+		{ "noise-threshold = -1\n",
+		  "t.conf:1: noise-threshold: '-1' is not a number" },
+		{ "noise-threshold = 3/s\n",
+		  "t.conf:1: noise-threshold: '3/s' is not a number" },
+		{ "noise-threshold =\n",
+		  "t.conf:1: noise-threshold: '' is not a number" },
 	};
 
 	(void)state;

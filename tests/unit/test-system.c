@@ -47,7 +47,16 @@ static void test_ctx_root(void **state)
 	assert_string_equal(cpuiso_ctx_get_root(ctx), "/");
 	assert_ptr_equal(cpuiso_ctx_ref(ctx), ctx);
 	assert_null(cpuiso_ctx_unref(ctx));
+	/*
+	 * Still alive after the first unref: used here, an ASan build stops
+	 * on a use after free.  Freed after the last: its leak check fails
+	 * the run (detect_leaks=1) if the last unref keeps it.
+	 */
+	assert_string_equal(cpuiso_ctx_get_root(ctx), "/");
+	cpuiso_ctx_set_log_priority(ctx, 7);
+	assert_int_equal(cpuiso_ctx_get_log_priority(ctx), 7);
 	assert_null(cpuiso_ctx_unref(ctx));
+	assert_null(cpuiso_ctx_unref(NULL));
 	assert_int_equal(cpuiso_ctx_new("/tmp/x///", &ctx), 0);
 	assert_string_equal(cpuiso_ctx_get_root(ctx), "/tmp/x");
 	cpuiso_ctx_unref(ctx);

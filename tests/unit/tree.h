@@ -109,4 +109,51 @@ static inline char *tree_new_machine(unsigned int n)
 	return root;
 }
 
+/* @n CPUs of a patched kernel: cpuN/state "online", all but 0 hotpluggable */
+static inline char *tree_new_patched_machine(unsigned int n)
+{
+	char *root = tree_new_machine(n);
+	char path[128];
+
+	for (unsigned int i = 0; root && i < n; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/state", i);
+		tree_write(root, path, "online\n");
+		if (i == 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online", i);
+		tree_write(root, path, "1\n");
+	}
+	return root;
+}
+
+/* cpuN/state of a tree, "?" if it cannot be read */
+static inline const char *tree_cpu_state(const char *root, int cpu)
+{
+	static char buf[32];
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d/state",
+		 root, cpu);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		strcpy(buf, "?");
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* A directory where cpuN/state was: writing it fails with EISDIR. */
+static inline int tree_break_state(const char *root, int cpu)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d/state",
+		 root, cpu);
+	if (remove(path) < 0)
+		return -errno;
+	return mkdir(path, 0755) < 0 ? -errno : 0;
+}
+
 #endif

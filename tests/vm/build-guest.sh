@@ -24,7 +24,7 @@ ub=$outdir/userspace
 [ "$(cat "$ub/.cpuiso-source" 2>/dev/null)" = "$top" ] || rm -rf "$ub"
 if [ ! -f "$ub/build.ninja" ]; then
 	meson setup "$ub" "$top" --prefix=/usr --buildtype=release \
-		-Dtests=disabled >/dev/null
+		-Dtests=disabled -Dplot=disabled >/dev/null
 	echo "$top" > "$ub/.cpuiso-source"
 fi
 ninja -C "$ub" >/dev/null
@@ -42,8 +42,9 @@ cp "$mb/cpuiso.ko" "$stage/lib/modules/$release/extra/"
 touch "$stage/lib/modules/$release/"{modules.order,modules.builtin,modules.builtin.modinfo}
 depmod -b "$stage" "$release"
 
-gcc -static -O2 -Wall -Wextra -Werror -I"$top/core" \
-	"$top/tests/vm/noise.c" "$top/core/irqstat.c" -o "$stage/usr/bin/noise" -lpthread
+gcc -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/core" \
+	"$top/tests/vm/noise.c" "$top/core/"{measure,attribute,tracefs,irqstat,context,path,cpuset}.c \
+	-o "$stage/usr/bin/noise" -lpthread
 gcc -static -O2 -Wall -Wextra -Werror "$top/tests/vm/timing.c" -o "$stage/usr/bin/timing"
 
 cp /bin/busybox "$stage/bin/busybox"

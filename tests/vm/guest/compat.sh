@@ -42,9 +42,11 @@ kthread_masks noirq | while read -r pid m; do
 done > /tmp/kt.bad
 cat /tmp/kt.bad
 check kthreads-off test ! -s /tmp/kt.bad
-check reports-tick grep -q 'cpu2: .*tick runs: needs nohz_full= at boot' /tmp/iso.out
-check reports-rcu grep -q 'cpu2: .*RCU callbacks run here: need rcu_nocbs= at boot' /tmp/iso.out
-check reports-balancing grep -q 'cpu3: load balancing off' /tmp/iso.out
+check reports-tick grep -q '^cpu2: .*; tick: needs nohz_full= at boot' /tmp/iso.out
+check reports-rcu grep -q '^cpu2: .*; rcu-callbacks: needs rcu_nocbs= at boot' /tmp/iso.out
+# read back from the kernel: a property not reached would be listed
+check reports-balancing sh -c "grep -q '^cpu3: online -> isolated' /tmp/iso.out &&
+	! grep -q '^cpu3: .*load-balancing: no' /tmp/iso.out"
 
 # a task in the root cgroup cannot run there; one in the partition can,
 # and still takes the tick, as the report said
@@ -81,7 +83,7 @@ cpuiso apply > /tmp/apply.out 2>&1 || fail apply "$(cat /tmp/apply.out)"
 check apply-partition [ "$(cat $CG/cpuset.cpus.isolated)" = 3 ]
 cpuiso apply > /tmp/apply.out 2>&1
 check apply-idempotent grep -qx 'nothing to do' /tmp/apply.out
-echo 'isolated =' > /etc/cpuiso.conf
+: > /etc/cpuiso.conf	# an empty policy ('isolated =' is refused)
 cpuiso apply > /tmp/apply.out 2>&1 || fail apply-empty "$(cat /tmp/apply.out)"
 check apply-releases [ -z "$(cat $CG/cpuset.cpus.isolated)" ]
 rm /etc/cpuiso.conf

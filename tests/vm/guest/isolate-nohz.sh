@@ -74,7 +74,7 @@ check tick-stopped lt "$(val /tmp/noise.out loc_per_s)" 2.5
 # exit path) while a grace period waits, and RCU then raises its softirq;
 # boot-time isolation does the same (docs/results.md).
 rcu=$(val /tmp/noise.out softirq.RCU)
-check rcu-softirq-at-most-1 [ "${rcu:-0}" -le 1 ]
+check rcu-softirq-at-most-1 sh -c "[ -n '$rcu' ] && [ '$rcu' -le 1 ]"
 
 spin_on2 cputime-isolated
 spin_on2 cputime-transitions flip_twice

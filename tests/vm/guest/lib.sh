@@ -20,8 +20,12 @@ check() {
 # key=value from the noise helper's output in $1
 val() { sed -n "s/^$2=//p" "$1"; }
 
-# awk float comparison: lt A B
-lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+# awk float comparison: lt A B; a missing or non-numeric value fails
+lt() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a !~ /^-?[0-9]+(\.[0-9]+)?$/ || b !~ /^-?[0-9]+(\.[0-9]+)?$/) exit 1
+		exit !(a < b) }'
+}
 
 # in_list CPU LIST: is CPU in a cpulist such as "0-1,3"?
 in_list() {

@@ -21,7 +21,7 @@ mkdir -p /run/udev
 settle
 
 # a deliberate release stays: its change event carries CPU_STATE
-cpuiso release 2 > /dev/null || fail release
+cpuiso release --wait=60 2 > /dev/null || fail release
 settle
 check release-respected [ "$(state 2)" = online ]
 
@@ -72,5 +72,5 @@ check add-releases [ "$(state 3)" = online ]
 
 udevadm control --exit
 rm -f /etc/cpuiso.conf /etc/udev/rules.d/*-online-on-add.rules
-cpuiso release 1-3 > /dev/null
+cpuiso release --wait=60 1-3 > /dev/null
 check all-released [ -z "$(cat $C/isolated)" ]
