@@ -13,21 +13,11 @@
 
 modprobe cpuiso || fail modprobe "exit $?"
 reps=${1:-10}
-last=$(sed 's/.*[-,]//' $C/online)
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mean() { awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }'; }
-pid_of() { for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = "$1" ] && echo ${d#/proc/}; done; }
-runs() { awk '/ctxt_switches/ { s += $2 } END { print s }' /proc/$1/status; }
-stoppers() {	# runs of every stopper thread but CPU 2's
-	local c s=0
-	for c in $(seq 0 "$last"); do
-		[ $c = 2 ] || s=$((s + $(runs "$(pid_of migration/$c)")))
-	done
-	echo $s
-}
 getpid_ns() { timing syscall 1 200000 | sed -n 's/^getpid_ns=//p'; }
 
-figure cpus "$((last + 1))"
+figure cpus "$(grep -c ^processor /proc/cpuinfo)"
 figure getpid_ns_cpu1_before "$(getpid_ns)"
 
 # the first isolation of a CPU offloads its RCU callbacks through one
@@ -60,28 +50,11 @@ figure cycle_ratio "$(awk -v a="$iso" -v b="$rel" -v c="$off" -v d="$on" 'BEGIN 
 write isolated $C/cpu3/state >/dev/null || fail isolate3 "cannot isolate CPU 3"
 figure getpid_ns_cpu1_isolated "$(getpid_ns)"
 sleep 1
-noise 3 8 > /tmp/quiet
-s0=$(stoppers)
-noise 3 8 > /tmp/busy &
-n=$!
-sleep 1
-for i in $(seq 20); do
-	write isolated $C/cpu2/state >/dev/null
-	write online $C/cpu2/state >/dev/null
-done
-wait $n
-s1=$(stoppers)
-noise 3 8 > /tmp/cycle &
-n=$!
-sleep 1
-for i in $(seq 20); do
-	write 0 $C/cpu2/online >/dev/null
-	write 1 $C/cpu2/online >/dev/null
-done
-wait $n
-s2=$(stoppers)
-figure stopper_runs_transitions "$((s1 - s0))"
-figure stopper_runs_offline_cycles "$((s2 - s1))"
+bystander 3 2
+figure stopper_runs_quiet "$STOP_quiet"
+figure stopper_runs_transitions "$STOP_busy"
+figure stopper_runs_offline_cycles "$STOP_cycle"
+figure stopper_runs_cpu3_transitions "$SPIN_STOP_busy"
 for f in quiet busy cycle; do
 	for k in irq_total irq.LOC irq.CAL irq.RES irq.TLB softirq_total; do
 		figure "cpu3_${f}_${k#irq.}" "$(val /tmp/$f $k | grep . || echo 0)"

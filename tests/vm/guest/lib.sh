@@ -71,3 +71,47 @@ irq_masks() {
 write() { noise write "$2" "$1"; }
 
 now_ms() { noise now; }
+
+# pid_of COMM: the processes or threads named COMM
+pid_of() {
+	local d
+	for d in /proc/[0-9]*; do
+		[ "$(cat $d/comm 2>/dev/null)" = "$1" ] && echo ${d#/proc/}
+	done
+}
+# runs PID: how often a thread ran (its context switches)
+runs() { awk '/ctxt_switches/ { s += $2 } END { print s + 0 }' /proc/$1/status; }
+# stopper_runs CPU...: how often the stopper threads of these CPUs ran
+stopper_runs() {
+	local c s=0
+	for c; do s=$((s + $(runs "$(pid_of migration/$c)"))); done
+	echo $s
+}
+
+# bystander SPIN CPU: a user-space spin on SPIN (isolated by the caller)
+# for 8 s, three times: quiet (/tmp/quiet), while CPU is isolated and
+# released 20 times (/tmp/busy), while it goes offline and online 20
+# times, a plain hotplug through stop_machine (/tmp/cycle).  Sets
+# STOP_<window> (stopper runs of every CPU but CPU) and SPIN_STOP_<window>
+# (those of SPIN) for quiet, busy and cycle.
+bystander() {
+	local spin=$1 cpu=$2 others w n s0 s1 z0 z1 i
+	others=$(seq 0 "$(sed 's/.*[-,]//' $C/possible)" | grep -vx "$cpu" | tr '\n' ' ')
+	for w in quiet busy cycle; do
+		s0=$(stopper_runs $others); z0=$(stopper_runs "$spin")
+		noise "$spin" 8 > /tmp/$w &
+		n=$!
+		sleep 1
+		for i in $(seq 20); do
+			case $w in
+			busy) write isolated $C/cpu$cpu/state >/dev/null
+			      write online $C/cpu$cpu/state >/dev/null ;;
+			cycle) write 0 $C/cpu$cpu/online >/dev/null
+			       write 1 $C/cpu$cpu/online >/dev/null ;;
+			esac
+		done
+		wait $n
+		s1=$(stopper_runs $others); z1=$(stopper_runs "$spin")
+		eval "STOP_$w=$((s1 - s0)) SPIN_STOP_$w=$((z1 - z0))"
+	done
+}
