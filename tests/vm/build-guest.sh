@@ -59,7 +59,7 @@ ln -sf /bin/udevadm "$stage/lib/systemd/systemd-udevd"
 libs_of() {
 	ldd "$@" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'
 }
-bins=("$stage/usr/sbin/cpuiso" "$stage/bin/udevadm")
+bins=("$stage/usr/sbin/cpuiso" "$stage/bin/udevadm" "$stage"/usr/libexec/cpuiso-oci-hook)
 export LD_LIBRARY_PATH=$stage/usr/lib/x86_64-linux-gnu:$stage/usr/lib
 for lib in $(libs_of "${bins[@]}" | sort -u); do
 	case $lib in "$stage"/*) continue ;; esac
