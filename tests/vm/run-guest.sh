@@ -11,7 +11,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 smp=4
-tmo=600
+tmo=1800
 variant=lockdep
 record=
 while [ $# -gt 1 ]; do
@@ -55,8 +55,12 @@ log=$logs/$group.log
 echo "# $group: smp=$smp kernel=$kdir"
 echo "# serial log: $log"
 start=$(date +%s)
+# One TCG thread for all vCPUs: with a thread per vCPU, a CPU can run a
+# stale translation of code another CPU is patching (text_poke_bp() with
+# CONFIG_JUMP_LABEL) and trip an int3 the kernel no longer expects
+# ("Oops: int3", seen at boot and in transitions).
 timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "$smp" -m 1G \
+	-accel tcg,thread=single -cpu max -smp "$smp" -m 1G \
 	-nographic -no-reboot -serial stdio -monitor none \
 	-kernel "$kdir/bzImage" -initrd "$initrd" \
 	-drive "file=$disk,if=none,id=d0,format=raw" \
