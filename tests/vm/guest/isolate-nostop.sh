@@ -36,7 +36,10 @@ figure stopper_runs_cpu3_transitions "$SPIN_STOP_busy"
 # and for load balancing that the test's own processes cause: their runs
 # are figures (docs/results.md), the isolated bystander's must be none.
 check stopper-cpu3-idle [ "$SPIN_STOP_busy" = 0 ]
-check bystander-quiet [ "$b" -le $((q + 1)) ]
+# The floor is the remote 1 Hz tick, 3 interrupts a cycle (a kick, the
+# tick, a resched IPI): an 8 s window holds 6 to 8 cycles depending on
+# where it starts, so one more cycle than the quiet window is jitter.
+check bystander-quiet [ "$b" -le $((q + 3)) ]
 # the measurement sees stop_machine when there is one
 check offline-cycles-seen [ "$STOP_cycle" -ge 20 ]
 check offline-cycles-disturb [ "$y" -gt $((q + 10)) ]

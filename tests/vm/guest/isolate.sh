@@ -102,7 +102,9 @@ sleep 3
 a=$(( $(busy_ticks $cpu) - a )); b0=$(( $(busy_ticks 0) - b0 ))
 kill $pids
 figure wide_load_ticks_on_isolated "$a"
-check load-ran-elsewhere lt 150 "$b0"
+# CPU 0 took a good share of it (300 ticks at most in 3 s; with one TCG
+# thread for four vCPUs a busy vCPU is accounted about half of them)
+check load-ran-elsewhere lt 60 "$b0"
 check wide-load-off lt "$a" 10
 # ... and a task pinned to it runs there
 taskset -c $cpu sh -c 'while :; do :; done' &
