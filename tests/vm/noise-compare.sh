@@ -6,8 +6,10 @@
 # parameters, CPU 2 isolated through cpu2/state (group runtime-iso), and
 # compare the noise a spin on CPU 2 takes.  Runtime isolation may take no
 # more timer interrupts and no more RCU softirqs per second than
-# boot-time isolation, with one event over the 5 s window of slack
-# (0.2/s): both counts are small, and both setups take an RCU softirq now
+# boot-time isolation, with one event over the window of slack (0.25/s:
+# the spin lasts 5 s and its window a little more, so one event moves a
+# rate by 0.2/s or a hair under, and rounding can put it just over); both counts are small, and both
+# setups take an RCU softirq now
 # and then (docs/results.md says when).  TAP on stdout.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -36,15 +38,15 @@ rcu=$(fig runtime-iso rcu_softirq_per_s)
 echo "# timer IRQ/s on CPU 2: boot-time isolation ${boot:-?}, runtime isolation ${rt:-?}"
 echo "# RCU softirq/s on CPU 2: boot-time $(fig bootiso rcu_softirq_per_s), runtime ${rcu:-?}"
 if [ -n "$boot" ] && [ -n "$rt" ] &&
-   awk -v r="$rt" -v b="$boot" 'BEGIN { exit !(r <= b + 0.2) }'; then
-	tap ok "runtime timer IRQ/s $rt <= boot-time $boot (+0.2)"
+   awk -v r="$rt" -v b="$boot" 'BEGIN { exit !(r <= b + 0.25) }'; then
+	tap ok "runtime timer IRQ/s $rt <= boot-time $boot (+0.25)"
 else
 	tap fail "runtime timer IRQ/s" "runtime ${rt:-?} against boot-time ${boot:-?}"
 fi
 brcu=$(fig bootiso rcu_softirq_per_s)
 if [ -n "$rcu" ] && [ -n "$brcu" ] &&
-   awk -v r="$rcu" -v b="$brcu" 'BEGIN { exit !(r <= b + 0.2) }'; then
-	tap ok "runtime RCU softirq/s $rcu <= boot-time $brcu (+0.2)"
+   awk -v r="$rcu" -v b="$brcu" 'BEGIN { exit !(r <= b + 0.25) }'; then
+	tap ok "runtime RCU softirq/s $rcu <= boot-time $brcu (+0.25)"
 else
 	tap fail "runtime RCU softirq/s" "runtime ${rcu:-?} against boot-time ${brcu:-?}"
 fi
