@@ -8,9 +8,9 @@
 # more timer interrupts and no more RCU softirqs per second than
 # boot-time isolation, with one event over the window of slack (0.25/s:
 # the spin lasts 5 s and its window a little more, so one event moves a
-# rate by 0.2/s or a hair under, and rounding can put it just over); both counts are small, and both
-# setups take an RCU softirq now
-# and then (docs/results.md says when).  TAP on stdout.
+# rate by about 0.2/s and rounding can put it just over).  Both counts
+# are small, and both setups take an RCU softirq now and then
+# (docs/results.md says when).  TAP on stdout.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
