@@ -32,6 +32,7 @@ figure stopper_runs_quiet "$STOP_quiet"
 figure stopper_runs_transitions "$STOP_busy"
 figure stopper_runs_offline_cycles "$STOP_cycle"
 figure stopper_runs_cpu3_transitions "$SPIN_STOP_busy"
+figure stopper_runs_cpu3_offline_cycles "$SPIN_STOP_cycle"
 # The housekeeping CPUs' stoppers also run for the soft lockup watchdog
 # and for load balancing that the test's own processes cause: their runs
 # are figures (docs/results.md), the isolated bystander's must be none.
@@ -40,8 +41,10 @@ check stopper-cpu3-idle [ "$SPIN_STOP_busy" = 0 ]
 # tick, a resched IPI): an 8 s window holds 6 to 8 cycles depending on
 # where it starts, so one more cycle than the quiet window is jitter.
 check bystander-quiet [ "$b" -le $((q + 3)) ]
-# the measurement sees stop_machine when there is one
-check offline-cycles-seen [ "$STOP_cycle" -ge 20 ]
-check offline-cycles-disturb [ "$y" -gt $((q + 10)) ]
+# the measurement sees stop_machine when there is one: CPU 3's stopper
+# runs at least once per offline (twice on x86, MTRR sync at online).
+# Its interrupts are a figure only: the cycles can outlast the 8 s
+# window when vCPUs share one TCG thread, so how many land in it varies.
+check offline-cycles-seen [ "$SPIN_STOP_cycle" -ge 20 ]
 write online $C/cpu3/state >/dev/null
 rmmod cpuiso
