@@ -85,6 +85,7 @@ int tracefs_read(struct tracefs *t, char **ret);
 bool tracefs_has_osnoise(const struct tracefs *t);
 bool tracefs_mono_clock(const struct tracefs *t);
 void tracefs_close(struct tracefs *t);
+int tracefs_osnoise_user(struct cpuiso_ctx *ctx, const char *dir, char **who);
 
 /* ---- measure.c: a result from what was captured ----------------------- */
 

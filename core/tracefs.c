@@ -9,7 +9,11 @@
  * osnoise runs with NO_OSNOISE_WORKLOAD: it dispatches no workload of its
  * own and its irq_noise / softirq_noise / thread_noise / nmi_noise events
  * time whatever runs on the CPU, here our spinner (kernels since 6.2).
+ * Those settings are global: while another instance runs osnoise or
+ * timerlat (rtla does), changing them would stop its workload threads and
+ * move them, so then osnoise is left alone and only the events are traced.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +93,49 @@ static void osnoise_restore(struct tracefs *t)
 	free(t->saved_workload);
 	free(t->saved_cpus);
 	t->saved_workload = t->saved_cpus = NULL;
+}
+
+static bool is_osnoise_tracer(const char *name)
+{
+	size_t n = strcspn(name, "\n");
+
+	return (n == 7 && strncmp(name, "osnoise", 7) == 0) ||
+	       (n == 8 && strncmp(name, "timerlat", 8) == 0);
+}
+
+/*
+ * Who runs the osnoise or timerlat tracer already, in tracefs @dir: 1 and
+ * *@who ("the top instance", "instance osnoise_top"), or 0 for nobody.
+ * Our own instance is not looked at.
+ */
+int tracefs_osnoise_user(struct cpuiso_ctx *ctx, const char *dir, char **who)
+{
+	_cleanup_free_ char *cur = NULL, *path = NULL;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	*who = NULL;
+	if (ctx_read(ctx, &cur, "%s/current_tracer", dir) >= 0 &&
+	    is_osnoise_tracer(cur))
+		return (*who = strdup("the top instance")) ? 1 : -ENOMEM;
+	if (ctx_path(ctx, &path, "%s/instances", dir) < 0)
+		return -ENOMEM;
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (r == 0 && (de = readdir(d))) {
+		_cleanup_free_ char *tr = NULL;
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "cpuiso") == 0)
+			continue;
+		if (ctx_read(ctx, &tr, "%s/instances/%s/current_tracer", dir,
+			     de->d_name) >= 0 && is_osnoise_tracer(tr))
+			r = asprintf(who, "instance %s", de->d_name) < 0 ?
+			    -ENOMEM : 1;
+	}
+	closedir(d);
+	return r;
 }
 
 /*
@@ -180,10 +227,10 @@ int tracefs_open(struct cpuiso_ctx *ctx, unsigned int cpu,
 	static const char *const dirs[] = {
 		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
 	};
-	_cleanup_free_ char *missing = NULL;
+	_cleanup_free_ char *missing = NULL, *user = NULL;
 	struct tracefs *t;
 	char size[32];
-	int r;
+	int r, busy;
 
 	*note = NULL;
 	t = calloc(1, sizeof(*t));
@@ -223,7 +270,11 @@ int tracefs_open(struct cpuiso_ctx *ctx, unsigned int cpu,
 		dbg(ctx, "buffer size of CPU %u left as it is", cpu);
 
 	r = events_setup(t, &missing);
-	t->osnoise = osnoise_setup(t);
+	busy = tracefs_osnoise_user(ctx, t->dir, &user);
+	if (busy == 0)
+		t->osnoise = osnoise_setup(t);
+	else if (busy > 0)
+		info(ctx, "the osnoise tracer runs in %s (rtla?): left alone", user);
 	if (r < 0 || (r == 0 && !t->osnoise)) {
 		tracefs_close(t);
 		if (asprintf(note, r < 0 ? "cannot enable trace events: %s" :
@@ -231,7 +282,10 @@ int tracefs_open(struct cpuiso_ctx *ctx, unsigned int cpu,
 			return -ENOMEM;
 		return r < 0 ? r : -ENOENT;
 	}
-	if (missing && asprintf(note, "not in this kernel: %s", missing) < 0) {
+	if ((busy > 0 || missing) &&
+	    asprintf(note, "%s%s%s%s%s", busy > 0 ? "no osnoise figures: the tracer runs in " : "",
+		     busy > 0 ? user : "", busy > 0 && missing ? "; " : "",
+		     missing ? "not in this kernel: " : "", missing ? missing : "") < 0) {
 		tracefs_close(t);
 		return -ENOMEM;
 	}

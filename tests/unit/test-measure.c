@@ -492,6 +492,42 @@ static void test_window(void **state)
 	tree_free(TAKE_PTR(root));
 }
 
+/* osnoise is left alone while another instance (rtla's) runs it */
+static void test_osnoise_user(void **state)
+{
+	_cleanup_free_ char *root = NULL;
+	const char *dir = "/sys/kernel/tracing";
+	struct cpuiso_ctx *ctx;
+	char *who;
+
+	(void)state;
+	root = tree_new_machine(2);
+	assert_int_equal(cpuiso_ctx_new(root, &ctx), 0);
+	/* no tracefs at all: nobody */
+	assert_int_equal(tracefs_osnoise_user(ctx, dir, &who), 0);
+	assert_null(who);
+	tree_write(root, "/sys/kernel/tracing/current_tracer", "nop\n");
+	tree_write(root, "/sys/kernel/tracing/instances/other/current_tracer", "function\n");
+	/* our own instance is not someone else */
+	tree_write(root, "/sys/kernel/tracing/instances/cpuiso/current_tracer", "osnoise\n");
+	assert_int_equal(tracefs_osnoise_user(ctx, dir, &who), 0);
+	assert_null(who);
+	/* osnoise_tracer is not osnoise */
+	tree_write(root, "/sys/kernel/tracing/instances/other/current_tracer", "osnoise_x\n");
+	assert_int_equal(tracefs_osnoise_user(ctx, dir, &who), 0);
+	tree_write(root, "/sys/kernel/tracing/instances/osnoise_top/current_tracer", "osnoise\n");
+	assert_int_equal(tracefs_osnoise_user(ctx, dir, &who), 1);
+	assert_string_equal(who, "instance osnoise_top");
+	free(who);
+	tree_write(root, "/sys/kernel/tracing/instances/osnoise_top/current_tracer", "nop\n");
+	tree_write(root, "/sys/kernel/tracing/current_tracer", "timerlat\n");
+	assert_int_equal(tracefs_osnoise_user(ctx, dir, &who), 1);
+	assert_string_equal(who, "the top instance");
+	free(who);
+	cpuiso_ctx_unref(ctx);
+	tree_free(TAKE_PTR(root));
+}
+
 /* The spinner runs on the CPU and stays in user space */
 static void test_spinner(void **state)
 {
@@ -620,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_recorded_causes),
 		cmocka_unit_test(test_trace_kinds),
 		cmocka_unit_test(test_osnoise),
+		cmocka_unit_test(test_osnoise_user),
 		cmocka_unit_test(test_garbled),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_mangled),
