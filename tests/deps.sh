@@ -14,8 +14,8 @@ pkgs=(
 	# kernel and module build
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	ccache kmod
-	# the guest
-	qemu-system-x86 busybox-static udev
+	# the guest; rtla: the reference cpuiso verify is compared with
+	qemu-system-x86 busybox-static udev rtla
 )
 
 missing=()

@@ -3,8 +3,9 @@
 #
 # Build what the guest runs, against kernel build DIR (from build-kernel.sh):
 # cpuiso and libcpuiso (plain build, no sanitizers), cpuiso.ko, the static
-# noise helper, and an initramfs holding them with busybox, udevd and the
-# guest tests.  Prints the initramfs path.
+# noise helper, the test module cpuiso_planted.ko, rtla, and an initramfs
+# holding them with busybox, udevd and the guest tests.  Prints the
+# initramfs path.
 #
 #   build-guest.sh KERNEL_DIR OUTDIR
 set -euo pipefail
@@ -38,6 +39,12 @@ make -s -C "$kdir/linux" M="$mb" ARCH=x86_64 modules
 release=$(make -s -C "$kdir/linux" ARCH=x86_64 kernelrelease)
 mkdir -p "$stage/lib/modules/$release/extra"
 cp "$mb/cpuiso.ko" "$stage/lib/modules/$release/extra/"
+# the planted source of noise (verify-planted.sh), built the same way
+pb=$outdir/planted
+rm -rf "$pb"
+cp -r "$top/tests/vm/planted" "$pb"
+make -s -C "$kdir/linux" M="$pb" ARCH=x86_64 modules
+cp "$pb/cpuiso_planted.ko" "$stage/lib/modules/$release/extra/"
 # kmod's depmod: libkmod looks modules up in the binary indexes
 touch "$stage/lib/modules/$release/"{modules.order,modules.builtin,modules.builtin.modinfo}
 depmod -b "$stage" "$release"
@@ -52,6 +59,8 @@ for app in $("$stage/bin/busybox" --list-full); do
 	[ -e "$stage/$app" ] || ln -s /bin/busybox "$stage/$app"
 done
 cp /bin/udevadm "$stage/bin/udevadm"
+# rtla osnoise (Debian's): what verify-rtla.sh compares cpuiso verify with
+cp /usr/bin/rtla "$stage/usr/bin/rtla"
 mkdir -p "$stage/lib/systemd"
 ln -sf /bin/udevadm "$stage/lib/systemd/systemd-udevd"
 
@@ -59,7 +68,8 @@ ln -sf /bin/udevadm "$stage/lib/systemd/systemd-udevd"
 libs_of() {
 	ldd "$@" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'
 }
-bins=("$stage/usr/sbin/cpuiso" "$stage/bin/udevadm" "$stage"/usr/libexec/cpuiso-oci-hook)
+bins=("$stage/usr/sbin/cpuiso" "$stage/bin/udevadm" "$stage/usr/bin/rtla"
+	"$stage"/usr/libexec/cpuiso-oci-hook)
 export LD_LIBRARY_PATH=$stage/usr/lib/x86_64-linux-gnu:$stage/usr/lib
 for lib in $(libs_of "${bins[@]}" | sort -u); do
 	case $lib in "$stage"/*) continue ;; esac
