@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Build what the guest runs, against kernel build DIR (from build-kernel.sh):
-# cpuiso and libcpuiso (plain build, no sanitizers), cpuiso.ko, the static
-# noise helper, the test module cpuiso_planted.ko, rtla, and an initramfs
-# holding them with busybox, udevd and the guest tests.  Prints the
-# initramfs path.
+# cpuiso and libcpuiso (plain build, no sanitizers), cpuiso.ko and the
+# test modules (tests/vm/kmod), the static noise helper, rtla, and an
+# initramfs holding them with busybox, udevd and the guest tests.  Prints
+# the initramfs path.
 #
 #   build-guest.sh KERNEL_DIR OUTDIR
 set -euo pipefail
@@ -31,20 +31,18 @@ fi
 ninja -C "$ub" >/dev/null
 DESTDIR=$stage meson install -C "$ub" --no-rebuild --quiet >/dev/null
 
-# the module, built out of the clone so the source stays clean
-mb=$outdir/module
-rm -rf "$mb"
-cp -r "$top/hotplug-states" "$mb"
-make -s -C "$kdir/linux" M="$mb" ARCH=x86_64 modules
+# the module and the test modules, built out of the clone so the source
+# stays clean
 release=$(make -s -C "$kdir/linux" ARCH=x86_64 kernelrelease)
 mkdir -p "$stage/lib/modules/$release/extra"
-cp "$mb/cpuiso.ko" "$stage/lib/modules/$release/extra/"
-# the planted source of noise (verify-planted.sh), built the same way
-pb=$outdir/planted
-rm -rf "$pb"
-cp -r "$top/tests/vm/planted" "$pb"
-make -s -C "$kdir/linux" M="$pb" ARCH=x86_64 modules
-cp "$pb/cpuiso_planted.ko" "$stage/lib/modules/$release/extra/"
+for src in hotplug-states tests/vm/kmod; do
+	mb=$outdir/module/$(basename "$src")
+	rm -rf "$mb"
+	mkdir -p "$(dirname "$mb")"
+	cp -r "$top/$src" "$mb"
+	make -s -C "$kdir/linux" M="$mb" ARCH=x86_64 modules
+	cp "$mb/"*.ko "$stage/lib/modules/$release/extra/"
+done
 # kmod's depmod: libkmod looks modules up in the binary indexes
 touch "$stage/lib/modules/$release/"{modules.order,modules.builtin,modules.builtin.modinfo}
 depmod -b "$stage" "$release"

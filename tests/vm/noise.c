@@ -42,16 +42,18 @@ static void report(const char *prefix, const struct cpuiso_noise *n,
 	       total / secs);
 }
 
+/* KEY_per_s and KEY_count of one row, which the source list leaves out at 0 */
 static void rate(const char *key, const struct cpuiso_noise *n,
 		 enum cpuiso_noise_class cls, const char *name, double secs)
 {
 	unsigned long long count;
 
 	/* a row that is not there is no measurement, never a rate of 0 */
-	if (cpuiso_noise_get_row(n, cls, name, &count) < 0)
-		printf("%s=missing\n", key);
-	else
-		printf("%s=%.2f\n", key, count / secs);
+	if (cpuiso_noise_get_row(n, cls, name, &count) < 0) {
+		printf("%s_per_s=missing\n%s_count=missing\n", key, key);
+		return;
+	}
+	printf("%s_per_s=%.2f\n%s_count=%llu\n", key, count / secs, key, count);
 }
 
 int main(int argc, char **argv)
@@ -118,9 +120,9 @@ int main(int argc, char **argv)
 	report("irq", n, CPUISO_NOISE_IRQ, secs);
 	report("softirq", n, CPUISO_NOISE_SOFTIRQ, secs);
 	/* the headline figures */
-	rate("loc_per_s", n, CPUISO_NOISE_IRQ, "LOC", secs);
-	rate("timer_softirq_per_s", n, CPUISO_NOISE_SOFTIRQ, "TIMER", secs);
-	rate("rcu_softirq_per_s", n, CPUISO_NOISE_SOFTIRQ, "RCU", secs);
+	rate("loc", n, CPUISO_NOISE_IRQ, "LOC", secs);
+	rate("timer_softirq", n, CPUISO_NOISE_SOFTIRQ, "TIMER", secs);
+	rate("rcu_softirq", n, CPUISO_NOISE_SOFTIRQ, "RCU", secs);
 	if (trace) {
 		const char *note = NULL;
 

@@ -13,6 +13,7 @@ snap() {
 		echo "isolated $(cat $C/isolated)"
 		echo "nohz_full $(cat $C/nohz_full)"
 		echo "irq_default $(cat /proc/irq/default_smp_affinity)"
+		echo "cpuset_isolated $(cat /sys/fs/cgroup/cpuset.cpus.isolated)"
 		echo "wq $(cat $wq)"
 		kthread_masks noirq | while read -r pid mask; do
 			echo "$pid $(cat /proc/$pid/comm 2>/dev/null) $mask"
@@ -96,7 +97,7 @@ write online $C/cpu2/state >/dev/null || fail release-after-faults "release fail
 same faults-leave-nothing /tmp/s0
 
 # a failure at each row of the isolation step table, both ways
-rows="housekeeping tick irq_default watchdog"
+rows="cpuset housekeeping tick irq_default watchdog timers"
 check fail-file [ "$(cat $C/cpu2/isolation_fail)" = none ]
 check fail-bad-row [ "$(write nosuchrow $C/cpu2/isolation_fail)" = "Invalid argument" ]
 row_fails() {	# row_fails ROW WORD: the write fails, nothing changes

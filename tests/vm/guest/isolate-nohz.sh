@@ -73,7 +73,7 @@ check tick-stopped lt "$(val /tmp/noise.out loc_per_s)" 2.5
 # At most one: the 1 Hz kick can land its tick in the kernel (the IPI's
 # exit path) while a grace period waits, and RCU then raises its softirq;
 # boot-time isolation does the same (docs/results.md).
-rcu=$(val /tmp/noise.out softirq.RCU)
+rcu=$(val /tmp/noise.out rcu_softirq_count)
 check rcu-softirq-at-most-1 sh -c "[ -n '$rcu' ] && [ '$rcu' -le 1 ]"
 
 spin_on2 cputime-isolated

@@ -20,8 +20,8 @@ figure rcu_softirq_per_s "$(val /tmp/noise.out rcu_softirq_per_s)"
 figure irq_per_s "$(val /tmp/noise.out irq_per_s)"
 # the counts behind the rates, for comparisons that allow whole events
 figure seconds "$(val /tmp/noise.out seconds)"
-figure loc_count "$(val /tmp/noise.out irq.LOC)"
-figure rcu_softirq_count "$(val /tmp/noise.out softirq.RCU)"
+figure loc_count "$(val /tmp/noise.out loc_count)"
+figure rcu_softirq_count "$(val /tmp/noise.out rcu_softirq_count)"
 check pinned [ "$(val /tmp/noise.out ran_on)" = $cpu ]
 [ -z "$max" ] || check "max$max" lt "$loc" "$max"
 [ -z "$min" ] || check "min$min" lt "$min" "$loc"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# A planted source on an isolated CPU: cpuiso_planted.ko (tests/vm/planted)
+# A planted source on an isolated CPU: cpuiso_planted.ko (tests/vm/kmod)
 # runs a timer pinned to CPU 2 every 100 ms that queues a work item on
 # CPU 2.  cpuiso verify must call the CPU disturbed and name both
 # functions, the timer's among the TIMER softirq's causes and the work's
