@@ -110,17 +110,25 @@ figure same_verify_exit "$vrc"
 # the noise of a CPU spinning in the kernel follows RCU grace periods, so
 # it depends on what the rest of the system did in each window, and the
 # two windows differed by more than 10% in every run so far.
+# rtla's column of a class in its summary row
+rcol() { case $1 in irq) echo 10 ;; softirq) echo 11 ;; thread) echo 12 ;; esac; }
+# compare RUN VS RS CLASS: figures of /tmp/verify-RUN.json against
+# /tmp/rtla-RUN.out for one class, rtla's scaled to verify's window
+compare() {
+	local v r a
+	v=$(vcount "$4" "/tmp/verify-$1.json")
+	r=$(rfield "$(rcol "$4")" "/tmp/rtla-$1.out")
+	figure "$1_$4_verify" "$v"
+	figure "$1_$4_rtla" "$r"
+	figure "$1_$4_rtla_in_verify_window" "$(scaled "$r" "$2" "$3")"
+	agree "$4" "$v" "$2" "$r" "$3" && a=yes || a=no
+	figure "$1_$4_agree" $a
+}
 nohz=$(cat $C/nohz_full 2>/dev/null)
-n=10
 for cls in irq softirq; do
+	compare same "$vs" "$rs" $cls
 	v=$(vcount $cls /tmp/verify-same.json)
-	r=$(rfield $n /tmp/rtla-same.out)
-	n=$((n + 1))
-	figure same_${cls}_verify "$v"
-	figure same_${cls}_rtla "$r"
-	figure same_${cls}_rtla_in_verify_window "$(scaled "$r" "$vs" "$rs")"
-	agree $cls "$v" "$vs" "$r" "$rs" && a=yes || a=no
-	figure same_${cls}_agree $a
+	r=$(rfield "$(rcol $cls)" /tmp/rtla-same.out)
 	if [ $cls = irq ] && ! in_list $cpu "${nohz:-none}" 2>/dev/null; then
 		check same/$cls agree $cls "$v" "$vs" "$r" "$rs"
 	else
@@ -168,16 +176,6 @@ vs=$(vsecs /tmp/verify-apart.json)
 rs=$(awk -v us="$(rfield 3 /tmp/rtla-apart.out)" 'BEGIN { print us / 1e6 }')
 figure apart_verify_seconds "$vs"
 figure apart_rtla_seconds "$rs"
-n=10
-for cls in irq softirq thread; do
-	v=$(vcount $cls /tmp/verify-apart.json)
-	r=$(rfield $n /tmp/rtla-apart.out)
-	n=$((n + 1))
-	figure apart_${cls}_verify "$v"
-	figure apart_${cls}_rtla "$r"
-	figure apart_${cls}_rtla_in_verify_window "$(scaled "$r" "$vs" "$rs")"
-	agree $cls "$v" "$vs" "$r" "$rs" && a=yes || a=no
-	figure apart_${cls}_agree $a
-done
+for cls in irq softirq thread; do compare apart "$vs" "$rs" $cls; done
 # what reached CPU 2 while rtla ran (its set-up and tear-down included)
 figure apart_rtla_proc_rows "$(grown /tmp/s0 /tmp/s1)"
