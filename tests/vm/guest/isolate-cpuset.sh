@@ -11,6 +11,8 @@ cg=/sys/fs/cgroup
 p=$cg/cpuiso-part
 iso=$cg/cpuset.cpus.isolated
 mount | grep -q " /sys/kernel/debug " || mount -t debugfs none /sys/kernel/debug
+# the domains directory is kept only in verbose mode
+echo Y > /sys/kernel/debug/sched/verbose
 has_domain() { [ -d /sys/kernel/debug/sched/domains/cpu$1/domain0 ]; }
 no_domain() { ! has_domain "$1"; }
 not_listed() { ! in_list "$1" "$(cat $iso)"; }
