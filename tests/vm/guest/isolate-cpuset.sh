@@ -7,13 +7,8 @@
 # from debugfs: an isolated CPU is in none.
 . /tests/lib.sh
 
-cg=/sys/fs/cgroup
 p=$cg/cpuiso-part
-iso=$cg/cpuset.cpus.isolated
-mount | grep -q " /sys/kernel/debug " || mount -t debugfs none /sys/kernel/debug
-# the domains directory is kept only in verbose mode
-echo Y > /sys/kernel/debug/sched/verbose
-has_domain() { [ -d /sys/kernel/debug/sched/domains/cpu$1/domain0 ]; }
+sched_debug
 no_domain() { ! has_domain "$1"; }
 not_listed() { ! in_list "$1" "$(cat $iso)"; }
 

@@ -115,3 +115,14 @@ bystander() {
 		eval "STOP_$w=$((s1 - s0)) SPIN_STOP_$w=$((z1 - z0))"
 	done
 }
+
+# cgroup v2 cpusets and sched domains: debugfs mounted, in verbose mode
+# (the only mode that keeps the domains directory)
+cg=/sys/fs/cgroup
+iso=$cg/cpuset.cpus.isolated
+sched_debug() {
+	mount | grep -q " /sys/kernel/debug " || mount -t debugfs none /sys/kernel/debug
+	echo Y > /sys/kernel/debug/sched/verbose
+}
+# has_domain CPU: is CPU in a sched domain (after sched_debug)?
+has_domain() { [ -d /sys/kernel/debug/sched/domains/cpu$1/domain0 ]; }

@@ -5,13 +5,8 @@
 # take it.
 . /tests/lib.sh
 
-cg=/sys/fs/cgroup
 p=$cg/cpuiso-part
-iso=$cg/cpuset.cpus.isolated
-mount | grep -q " /sys/kernel/debug " || mount -t debugfs none /sys/kernel/debug
-# the domains directory is kept only in verbose mode
-echo Y > /sys/kernel/debug/sched/verbose
-has_domain() { [ -d /sys/kernel/debug/sched/domains/cpu$1/domain0 ]; }
+sched_debug
 
 [ -f $C/cpu2/state ] || { skip all "no cpuN/state (kernel without the series)"; exit 0; }
 echo +cpuset > $cg/cgroup.subtree_control || { fail setup "no cpuset controller"; exit 0; }
