@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install, from Debian's archive, everything cpuiso builds and tests with.
 # Does nothing when all of it is there already.
+#
+#   deps.sh [bench]     # bench: also what tests/bench.sh draws with
 set -euo pipefail
 
 pkgs=(
@@ -17,6 +19,8 @@ pkgs=(
 	# the guest; rtla: the reference cpuiso verify is compared with
 	qemu-system-x86 busybox-static udev rtla
 )
+# the benchmarks' plots (tests/bench.sh), not needed by the tests
+[ "${1:-}" != bench ] || pkgs+=(gnuplot-nox)
 
 missing=()
 for p in "${pkgs[@]}"; do

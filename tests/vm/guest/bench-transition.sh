@@ -9,15 +9,19 @@
 #    online 20 times, against a quiet spell of the same length;
 #  - the cost of a system call on housekeeping CPU 1 before any isolation,
 #    while CPUs are isolated, and after they are released.
+# Repetitions of the timed cycles: $1, else cpuiso_bench_reps= on the
+# kernel command line (groups.conf), else 10.
 . /tests/lib.sh
 
 modprobe cpuiso || fail modprobe "exit $?"
-reps=${1:-10}
+reps=${1:-$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso_bench_reps=//p' | tail -n 1)}
+reps=${reps:-10}
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mean() { awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }'; }
 getpid_ns() { timing syscall 1 200000 | sed -n 's/^getpid_ns=//p'; }
 
 figure cpus "$(grep -c ^processor /proc/cpuinfo)"
+figure reps "$reps"
 figure getpid_ns_cpu1_before "$(getpid_ns)"
 
 # the first isolation of a CPU offloads its RCU callbacks through one
@@ -27,7 +31,7 @@ figure first_isolate_ms "$(ms "$t" "$(now_ms)")"
 write online $C/cpu2/state >/dev/null
 write isolated $C/cpu3/state >/dev/null && write online $C/cpu3/state >/dev/null
 
-: > /tmp/iso; : > /tmp/rel; : > /tmp/off; : > /tmp/on
+: > /tmp/iso; : > /tmp/rel; : > /tmp/off; : > /tmp/on; : > /tmp/ratio
 i=0
 while [ $i -lt "$reps" ]; do
 	t=$(now_ms); write isolated $C/cpu2/state >/dev/null || fail isolate "rep $i"
@@ -37,6 +41,8 @@ while [ $i -lt "$reps" ]; do
 	x=$(now_ms)
 	ms "$t" "$u" >> /tmp/iso; ms "$u" "$v" >> /tmp/rel
 	ms "$v" "$w" >> /tmp/off; ms "$w" "$x" >> /tmp/on
+	# this repetition's (isolate + release) / (offline + online)
+	awk -v t="$t" -v v="$v" -v x="$x" 'BEGIN { printf "%.3f\n", (v - t) / (x - v) }' >> /tmp/ratio
 	i=$((i + 1))
 done
 iso=$(mean < /tmp/iso); rel=$(mean < /tmp/rel); off=$(mean < /tmp/off); on=$(mean < /tmp/on)
@@ -45,6 +51,9 @@ figure release_ms_mean "$rel"
 figure offline_ms_mean "$off"
 figure online_ms_mean "$on"
 figure cycle_ratio "$(awk -v a="$iso" -v b="$rel" -v c="$off" -v d="$on" 'BEGIN { printf "%.2f", (a + b) / (c + d) }')"
+# the spread of the per-repetition ratios
+figure cycle_ratio_min "$(sort -n /tmp/ratio | head -n 1)"
+figure cycle_ratio_max "$(sort -n /tmp/ratio | tail -n 1)"
 
 # CPU 3 isolated and spinning: a quiet spell, 20 transitions, 20 offline cycles
 write isolated $C/cpu3/state >/dev/null || fail isolate3 "cannot isolate CPU 3"
@@ -55,6 +64,7 @@ figure stopper_runs_quiet "$STOP_quiet"
 figure stopper_runs_transitions "$STOP_busy"
 figure stopper_runs_offline_cycles "$STOP_cycle"
 figure stopper_runs_cpu3_transitions "$SPIN_STOP_busy"
+figure stopper_runs_cpu3_offline_cycles "$SPIN_STOP_cycle"
 for f in quiet busy cycle; do
 	for k in irq_total irq.LOC irq.CAL irq.RES irq.TLB softirq_total; do
 		figure "cpu3_${f}_${k#irq.}" "$(val /tmp/$f $k | grep . || echo 0)"
