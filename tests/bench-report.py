@@ -286,8 +286,9 @@ unset multiplot
             "; ".join(re.sub(r"^not ok \d+ - ", "", l) for l in b.failures) or b.why()
         rows.append(f"| {b.name} | {b.group} | {b.smp} | {b.secs} | {res} |")
     total = sum(b.secs for b in boots.values())
+    env = meta.get("env", "").strip()
     tables["run"] = "\n".join([
-        "    " + meta.get("command", "tests/bench.sh"), "",
+        "    " + (env + " " if env else "") + meta.get("command", "tests/bench.sh"), "",
         f"Run of {meta.get('date', '?')} (UTC), commit {meta.get('commit', '?')}, "
         f"kernel {', '.join(kernels) or '?'} ({meta.get('variant', '?')} variant), "
         f"TCG on {meta.get('host_cpus', '?')} host CPUs, load average "

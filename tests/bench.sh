@@ -10,7 +10,7 @@
 #       spin on CPU 2, tests/vm/guest/noise.sh) with no isolation, with
 #       nohz_full= ... at boot, and with CPU 2 isolated at runtime; 4 vCPUs
 #   smp4, smp16, smp32   tests/vm/guest/bench-transition.sh (isolate and
-#       release against offline and online of CPU 2, 10 times; an isolated
+#       release against offline and online of CPU 2, 20 times; an isolated
 #       CPU 3 as bystander) in a 4-, 16- and 32-vCPU guest
 #
 #   tests/bench.sh [--out DIR] [--smp "4 16 32"] [--timeout SECONDS]
@@ -75,6 +75,8 @@ echo "bench.sh: logs and figures in $data" >&2
 	echo "host_cpus=$(nproc)"
 	echo "host_load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "variant=$variant"
+	# where the guest is built and which kernel, if not the defaults
+	echo "env=${CPUISO_VM_OUT:+CPUISO_VM_OUT=$CPUISO_VM_OUT }${CPUISO_KERNEL_DIR:+CPUISO_KERNEL_DIR=$CPUISO_KERNEL_DIR}"
 	echo "timeout=$tmo"
 } > "$data/meta"
 # one line per boot: name group smp exit-code seconds
