@@ -22,10 +22,10 @@
 # DIR only, docs/ untouched.  The kernel is the cached one
 # (tests/vm/build-kernel.sh; CPUISO_KERNEL_DIR as for run-guest.sh).
 #
-# Time: on 2 host cores without KVM (TCG), with the kernel cached, about
-# 15 minutes (each boot 1 to 4 minutes; the 32-vCPU guest boots in under
-# a minute, its bystander part takes longest).  Absolute times under TCG
-# on a shared host mean little; the ratios are what docs/results.md reports.
+# Time: on 2 host cores without KVM (TCG), with the kernel cached, 6 to
+# 10 minutes: the noise boots take about 40 s each, the transition boots
+# 1 to 2 minutes (the 32-vCPU guest boots in about 20 s).  Absolute times
+# under TCG on a shared host mean little; docs/results.md reports ratios.
 # Exit status: non-zero if any boot failed or a figure is missing; the
 # plots and tables are then drawn from what was measured only if every
 # figure they need is there.
