@@ -17,7 +17,7 @@ enum col_kind { COL_STRING, COL_NUMBER, COL_BOOL };
 /* The CPU table, one row per possible CPU; JSON names are lower case. */
 enum {
 	COL_CPU, COL_NODE, COL_SOCKET, COL_CORE, COL_ONLINE, COL_STATE,
-	COL_ISOLATED, COL_NOHZ_FULL, COL_RCU_NOCB, COL_HPSTATE, COL_HOTPLUG,
+	COL_ISOLATED, COL_NOHZ_FULL, COL_RCU_NOCB, COL_DEFER, COL_HPSTATE, COL_HOTPLUG,
 	_COL_DEFAULT,
 	/* not shown unless asked for (-o): what an isolate would do here */
 	COL_BACKEND = _COL_DEFAULT, COL_ISOLATE, COL_NEEDS,
@@ -37,6 +37,7 @@ static const struct column {
 	[COL_ISOLATED] = { "ISOLATED", COL_BOOL },
 	[COL_NOHZ_FULL] = { "NOHZ_FULL", COL_BOOL },
 	[COL_RCU_NOCB] = { "RCU_NOCB", COL_BOOL },
+	[COL_DEFER] = { "DEFER", COL_BOOL },
 	[COL_HPSTATE] = { "HPSTATE", COL_NUMBER },
 	[COL_HOTPLUG] = { "HOTPLUG", COL_STRING },
 	[COL_BACKEND] = { "BACKEND", COL_STRING },
@@ -167,6 +168,8 @@ static int cpu_cells(const struct cpuiso_system *sys, const struct cpuiso_cpu *c
 		cells[COL_NOHZ_FULL] = strdup(yesno(cpuiso_cpu_is_nohz_full(cpu)));
 	if (have_nocbs)
 		cells[COL_RCU_NOCB] = strdup(yesno(cpuiso_cpu_is_rcu_nocb(cpu)));
+	if (cpuiso_cpu_get_deferral(cpu) >= 0)
+		cells[COL_DEFER] = strdup(yesno(cpuiso_cpu_get_deferral(cpu) > 0));
 	r |= hp >= 0 && asprintf(&cells[COL_HPSTATE], "%d", hp) < 0;
 	if (hpname)
 		cells[COL_HOTPLUG] = strdup(hpname);
@@ -429,7 +432,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			     "     --raw            use the raw output format\n"
 			     " -h, --help           display this help\n\n"
 			     "Columns: CPU NODE SOCKET CORE ONLINE STATE ISOLATED NOHZ_FULL RCU_NOCB\n"
-			     "         HPSTATE HOTPLUG, and on request BACKEND (what isolate would use),\n"
+			     "         DEFER HPSTATE HOTPLUG, and on request BACKEND (what isolate would use),\n"
 			     "         ISOLATE (whether it would) and NEEDS (boot parameters it needs)");
 			return EXIT_OK;
 		default:

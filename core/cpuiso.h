@@ -117,6 +117,7 @@ bool cpuiso_cpu_has_state_file(const struct cpuiso_cpu *cpu);
 bool cpuiso_cpu_is_isolated(const struct cpuiso_cpu *cpu);
 bool cpuiso_cpu_is_nohz_full(const struct cpuiso_cpu *cpu);
 bool cpuiso_cpu_is_rcu_nocb(const struct cpuiso_cpu *cpu);
+int cpuiso_cpu_get_deferral(const struct cpuiso_cpu *cpu);
 int cpuiso_cpu_get_node(const struct cpuiso_cpu *cpu);
 int cpuiso_cpu_get_core(const struct cpuiso_cpu *cpu);
 int cpuiso_cpu_get_package(const struct cpuiso_cpu *cpu);

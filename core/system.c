@@ -21,6 +21,7 @@ struct cpuiso_cpu {
 	bool isolated;
 	bool nohz_full;
 	bool rcu_nocb;
+	int deferral;		/* 1 on, 0 off, -1 unknown */
 	enum cpuiso_state state;
 	int node;
 	int core;
@@ -200,6 +201,27 @@ static int optional_int(struct cpuiso_ctx *ctx, int *ret, const char *fmt,
 	return r;
 }
 
+/* cpuN/deferral: whether the CPU takes other CPUs' work on kernel entry */
+static int read_deferral(struct cpuiso_ctx *ctx, struct cpuiso_cpu *c,
+			 unsigned int id)
+{
+	_cleanup_free_ char *s = NULL;
+	int r;
+
+	c->deferral = -1;
+	r = ctx_read(ctx, &s, SYS_CPU "/cpu%u/deferral", id);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (strcmp(s, "on") && strcmp(s, "off")) {
+		err(ctx, "cpu%u/deferral: unknown value '%s'", id, s);
+		return -EBADMSG;
+	}
+	c->deferral = !strcmp(s, "on");
+	return 0;
+}
+
 static int read_cpu(struct cpuiso_ctx *ctx, struct cpuiso_system *sys,
 		    unsigned int id)
 {
@@ -255,7 +277,7 @@ static int read_cpu(struct cpuiso_ctx *ctx, struct cpuiso_system *sys,
 	} else {
 		return r;
 	}
-	return 0;
+	return read_deferral(ctx, c, id);
 }
 
 /**
@@ -391,6 +413,16 @@ CPUISO_EXPORT bool cpuiso_cpu_is_isolated(const struct cpuiso_cpu *cpu)
 CPUISO_EXPORT bool cpuiso_cpu_is_nohz_full(const struct cpuiso_cpu *cpu)
 {
 	return cpu->nohz_full;
+}
+
+/*
+ * Whether the CPU, isolated at runtime, takes work that other CPUs would
+ * interrupt it for on its next kernel entry: 1, 0, or -ENODATA where the
+ * kernel does not say (no cpuN/deferral).
+ */
+CPUISO_EXPORT int cpuiso_cpu_get_deferral(const struct cpuiso_cpu *cpu)
+{
+	return cpu->deferral < 0 ? -ENODATA : cpu->deferral;
 }
 
 /* RCU callbacks offloaded; false where the kernel has no cpu/rcu_nocbs */

@@ -32,7 +32,7 @@ c=/sys/devices/system/cpu
 rec $c/possible $c/present $c/online $c/offline $c/kernel_max \
     $c/isolated $c/nohz_full $c/rcu_nocbs $c/hotplug/states
 for cpu in $c/cpu[0-9]*; do
-	rec $cpu/online $cpu/state $cpu/hotplug/state $cpu/hotplug/target \
+	rec $cpu/online $cpu/state $cpu/deferral $cpu/hotplug/state $cpu/hotplug/target \
 	    $cpu/topology/core_id $cpu/topology/physical_package_id \
 	    $cpu/topology/die_id $cpu/topology/thread_siblings_list \
 	    $cpu/topology/core_siblings_list

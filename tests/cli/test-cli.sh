@@ -268,6 +268,15 @@ echo zz >"$h2/sys/devices/system/cpu/cpu1/topology/core_id"
 run h-garbled 1 --sysroot "$h2" status
 h "a garbled sysfs file is named" has "$out/h-garbled.err" "$h2/sys/devices/system/cpu/cpu1/topology/core_id: not a number"
 echo 1 >"$h2/sys/devices/system/cpu/cpu1/topology/core_id"
+# cpuN/deferral: "on" shown as yes, anything but on/off an error naming it
+echo on >"$h2/sys/devices/system/cpu/cpu1/deferral"
+run h-defer 0 --sysroot "$h2" status -o cpu,defer --noheadings --raw
+h "cpuN/deferral on is DEFER yes, a CPU without the file -" sh -c "
+	grep -qx '1 yes' '$out/h-defer.out' && grep -qx '0 -' '$out/h-defer.out'"
+echo maybe >"$h2/sys/devices/system/cpu/cpu1/deferral"
+run h-defer-bad 1 --sysroot "$h2" status
+h "a garbled cpuN/deferral is named" has "$out/h-defer-bad.err" "cpu1/deferral: unknown value 'maybe'"
+rm "$h2/sys/devices/system/cpu/cpu1/deferral"
 # usage errors: one rule, exit 2, in every verb
 run h-usage-isolate 2 --sysroot "$h2" isolate
 run h-usage-release 2 --sysroot "$h2" release 1 2
