@@ -9,7 +9,9 @@ wq=/sys/devices/virtual/workqueue/cpumask
 # snapshot: state word, isolated set, unbound wq mask, kthread and IRQ masks
 snap() {
 	{
-		for c in 0 1 2 3; do echo "cpu$c $(cat $C/cpu$c/state)"; done
+		for c in 0 1 2 3; do
+			echo "cpu$c $(cat $C/cpu$c/state) $(cat $C/cpu$c/deferral)"
+		done
 		echo "isolated $(cat $C/isolated)"
 		echo "nohz_full $(cat $C/nohz_full)"
 		echo "irq_default $(cat /proc/irq/default_smp_affinity)"
@@ -97,7 +99,7 @@ write online $C/cpu2/state >/dev/null || fail release-after-faults "release fail
 same faults-leave-nothing /tmp/s0
 
 # a failure at each row of the isolation step table, both ways
-rows="cpuset housekeeping tick irq_default watchdog timers"
+rows="cpuset housekeeping tick defer irq_default watchdog timers"
 check fail-file [ "$(cat $C/cpu2/isolation_fail)" = none ]
 check fail-bad-row [ "$(write nosuchrow $C/cpu2/isolation_fail)" = "Invalid argument" ]
 row_fails() {	# row_fails ROW WORD: the write fails, nothing changes

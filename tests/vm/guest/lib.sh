@@ -96,6 +96,60 @@ stopper_runs() {
 	echo $s
 }
 
+# kworker_runs CPU: how often CPU's per-CPU kworkers ran (work queued there)
+kworker_runs() {
+	local d comm s=0
+	for d in /proc/[0-9]*; do
+		{ read -r comm < "$d/comm"; } 2>/dev/null || continue
+		case $comm in kworker/$1:*) s=$((s + $(runs "${d#/proc/}"))) ;; esac
+	done
+	echo $s
+}
+
+# deferral CPU KEY: a field of CPU's line in the deferral counters
+# (debugfs cpu_isolation_defer: "active|off", "user|kernel", NAME=N)
+defer_dbg=/sys/kernel/debug/cpu_isolation_defer
+deferral() {
+	awk -v c="$1" -v k="$2" '$1 == c {
+		for (i = 2; i <= NF; i++) {
+			if (k == "mode" && i == 3) print $i
+			if (k == "active" && i == 2) print $i
+			if (index($i, k "=") == 1) print substr($i, length(k) + 2)
+		}
+	}' $defer_dbg
+}
+
+# defer_window SPIN SOURCE SECS OUT: a user-space spin on SPIN for SECS
+# while /tests/defer-src.sh runs SOURCE on CPU 0 in a loop; the spin's
+# counts in OUT, and OUT's kworker=, iterations= lines
+defer_window() {
+	local k0 n src
+	k0=$(kworker_runs "$1")
+	noise "$1" "$3" > "$4" &
+	n=$!
+	sleep 1
+	taskset -c 0 sh /tests/defer-src.sh "$2" "$(($3 - 2))" > "$4.src" &
+	src=$!
+	wait $n
+	wait $src
+	echo "kworker=$(($(kworker_runs "$1") - k0))" >> "$4"
+	echo "iterations=$(cat "$4.src")" >> "$4"
+}
+
+# wq_watch CPU: record the work items queued on CPU from now on;
+# wq_queued FUNC: how many of them ran FUNC, and stop recording
+wq_ev=/sys/kernel/tracing/events/workqueue/workqueue_queue_work
+wq_watch() {
+	echo > /sys/kernel/tracing/trace
+	echo "cpu == $1" > $wq_ev/filter
+	echo 1 > $wq_ev/enable
+}
+wq_queued() {
+	echo 0 > $wq_ev/enable
+	echo 0 > $wq_ev/filter
+	grep -c "function=$1 " /sys/kernel/tracing/trace
+}
+
 # bystander SPIN CPU: a user-space spin on SPIN (isolated by the caller)
 # for 8 s, three times: quiet (/tmp/quiet), while CPU is isolated and
 # released 20 times (/tmp/busy), while it goes offline and online 20
