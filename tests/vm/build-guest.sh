@@ -43,6 +43,8 @@ for src in hotplug-states tests/vm/kmod; do
 	make -s -C "$kdir/linux" M="$mb" ARCH=x86_64 modules
 	cp "$mb/"*.ko "$stage/lib/modules/$release/extra/"
 done
+# in-tree test modules of the kernel (rcutorture and torture)
+find "$kdir/linux/kernel" -name '*.ko' -exec cp {} "$stage/lib/modules/$release/extra/" \;
 # kmod's depmod: libkmod looks modules up in the binary indexes
 touch "$stage/lib/modules/$release/"{modules.order,modules.builtin,modules.builtin.modinfo}
 depmod -b "$stage" "$release"
