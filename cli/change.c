@@ -295,6 +295,16 @@ static int change(struct cli *cli, int argc, char **argv, enum cpuiso_change_op 
 	return run_change(cli, &req, flags, argv[0], argv[optind]);
 }
 
+/* `cpuiso isolate` of @cpus, for other verbs: the exit code */
+int isolate_cpus(struct cli *cli, const struct cpuiso_cpuset *cpus, const char *what)
+{
+	struct cpuiso_change_request req = {
+		.op = CPUISO_CHANGE_ISOLATE, .cpus = cpus, .only_cpu = -1,
+	};
+
+	return run_change(cli, &req, 0, "isolate", what);
+}
+
 int cmd_isolate(struct cli *cli, int argc, char **argv)
 {
 	return change(cli, argc, argv, CPUISO_CHANGE_ISOLATE);
@@ -305,8 +315,8 @@ int cmd_release(struct cli *cli, int argc, char **argv)
 	return change(cli, argc, argv, CPUISO_CHANGE_RELEASE);
 }
 
-/* --cpu N: a whole number below CPUISO_MAX_CPUS, never truncated */
-static int parse_cpu_number(const char *arg, int *ret)
+/* @what (--cpu, CPU) N: a whole number below CPUISO_MAX_CPUS, never truncated */
+int parse_cpu_arg(const char *what, const char *arg, int *ret)
 {
 	char *end;
 	unsigned long v;
@@ -315,7 +325,7 @@ static int parse_cpu_number(const char *arg, int *ret)
 	v = strtoul(arg, &end, 10);
 	if (errno || end == arg || *end || *arg == '-' || *arg == '+' ||
 	    v >= CPUISO_MAX_CPUS) {
-		warnx_("--cpu: '%s' is not a CPU number", arg);
+		warnx_("%s: '%s' is not a CPU number", what, arg);
 		return -EINVAL;
 	}
 	*ret = (int)v;
@@ -351,7 +361,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'c':
-			if (parse_cpu_number(optarg, &req.only_cpu) < 0)
+			if (parse_cpu_arg("--cpu", optarg, &req.only_cpu) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'C':

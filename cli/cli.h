@@ -37,6 +37,10 @@ int cmd_release(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_monitor(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+
+int parse_cpu_arg(const char *what, const char *arg, int *ret);
+int isolate_cpus(struct cli *cli, const struct cpuiso_cpuset *cpus, const char *what);
 
 /* plot.c: verify --plot, with cairo (or a message saying it is not built) */
 int plot_check(const char *path);

@@ -28,6 +28,8 @@ static const struct verb {
 	  "make the machine (or CPU N) match " CPUISO_POLICY_PATH },
 	{ "verify", cmd_verify, "[CPULIST]",
 	  "measure what reaches CPUs, name each source (-d SECS, -J, --plot)" },
+	{ "run", cmd_run, "CPU -- CMD",
+	  "run CMD alone on CPU in task isolation mode (--strict)" },
 	{ "monitor", cmd_monitor, "",
 	  "follow CPU events and state changes (one line or JSON object each)" },
 };

@@ -201,8 +201,14 @@ static int print_table(struct cpuiso_noise **res, size_t n, double threshold)
 		scols_print_table(s);
 	}
 	for (size_t i = 0; i < n; i++) {
+		struct cpuiso_task_isolation ti;
 		const char *note = NULL;
 
+		/* --load isolated: what the kernel recorded for the spinner */
+		if (cpuiso_noise_get_task_isolation(res[i], &ti) == 0)
+			printf("\nCPU %u: %llu interruptions in task isolation mode%s%s",
+			       cpuiso_noise_get_cpu(res[i]), ti.total,
+			       ti.last[0] ? ", last: " : "", ti.last);
 		if (!cpuiso_noise_is_traced(res[i], &note) || note)
 			printf("\nCPU %u: %s%s", cpuiso_noise_get_cpu(res[i]),
 			       cpuiso_noise_is_traced(res[i], NULL) ? "" :
@@ -231,6 +237,7 @@ static struct json_object *cpu_json(const struct cpuiso_noise *n,
 {
 	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *counts, *sources, *os = NULL, *load = NULL;
+	struct cpuiso_task_isolation ti;
 	struct cpuiso_osnoise st;
 	struct cpuiso_load_stats ls;
 	const char *note = NULL;
@@ -272,6 +279,18 @@ static struct json_object *cpu_json(const struct cpuiso_noise *n,
 		r |= add(load, "stime", json_object_new_double(ls.stime));
 	}
 	r |= json_object_object_add(o, "load", load);
+	if (cpuiso_noise_get_task_isolation(n, &ti) == 0) {
+		struct json_object *tj = json_object_new_object();
+
+		if (!tj)
+			return NULL;
+		r |= add(tj, "total", json_object_new_uint64(ti.total));
+		for (int k = 0; k < _CPUISO_TASK_ISOL_KIND_MAX; k++)
+			r |= add(tj, cpuiso_task_isol_kind_to_string(k),
+				 json_object_new_uint64(ti.count[k]));
+		r |= add(tj, "last", json_object_new_string(ti.last));
+		r |= json_object_object_add(o, "task-isolation", tj);
+	}
 	sources = json_object_new_array();
 	r |= add(o, "sources", sources);
 	for (size_t i = 0; sources && i < cpuiso_noise_nr_sources(n); i++) {
@@ -348,8 +367,10 @@ static void usage(FILE *out)
 	      "     --threshold N       interruptions per second a quiet CPU\n"
 	      "                         takes at most (default: the policy's\n"
 	      "                         noise-threshold, else 5)\n"
-	      "     --load spin|none    spin in user space on the CPU (default),\n"
-	      "                         or observe it as it is\n"
+	      "     --load spin|none|isolated\n"
+	      "                         spin in user space on the CPU (default),\n"
+	      "                         observe it as it is, or spin in task\n"
+	      "                         isolation mode\n"
 	      "     --no-trace          counts only, leave tracefs alone\n"
 	      "     --plot FILE         draw the timeline (.svg or .png)\n"
 	      " -J, --json              JSON output\n", out);
@@ -445,7 +466,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		case OPT_LOAD:
 			r = cpuiso_load_from_string(optarg);
 			if (r < 0) {
-				warnx_("invalid load '%s': want spin or none", optarg);
+				warnx_("invalid load '%s': want spin, none or isolated", optarg);
 				return EXIT_USAGE;
 			}
 			o.load = r;

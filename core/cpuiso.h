@@ -220,6 +220,7 @@ int cpuiso_plan_new_policy(const struct cpuiso_system *sys,
 enum cpuiso_load {
 	CPUISO_LOAD_SPIN,	/* a user-space spinner on the CPU */
 	CPUISO_LOAD_NONE,	/* observe the CPU as it is */
+	CPUISO_LOAD_ISOLATED,	/* the spinner, in task isolation mode */
 };
 
 enum cpuiso_measure_flags {
@@ -303,6 +304,10 @@ int cpuiso_noise_get_osnoise(const struct cpuiso_noise *noise,
 			     struct cpuiso_osnoise *ret);
 int cpuiso_noise_get_load(const struct cpuiso_noise *noise,
 			  struct cpuiso_load_stats *ret);
+struct cpuiso_task_isolation;
+/* CPUISO_LOAD_ISOLATED: the spinner's record; -ENODATA otherwise */
+int cpuiso_noise_get_task_isolation(const struct cpuiso_noise *noise,
+				    struct cpuiso_task_isolation *ret);
 const char *cpuiso_noise_class_to_string(enum cpuiso_noise_class cls);
 const char *cpuiso_load_to_string(enum cpuiso_load load);
 int cpuiso_load_from_string(const char *str);
@@ -495,6 +500,54 @@ const char *cpuiso_property_to_string(enum cpuiso_property prop);
 const char *cpuiso_achieved_to_string(enum cpuiso_achieved achieved);
 const char *cpuiso_outcome_to_string(enum cpuiso_outcome outcome);
 const char *cpuiso_change_status_to_string(enum cpuiso_change_status status);
+
+/* ---- task isolation mode (kernel series 0018) ---------------------------
+ *
+ * A thread affine to exactly one isolated CPU asks the kernel not to
+ * interrupt it in user mode.  Every kernel entry it still takes is counted
+ * by kind with the cause of the last one; in strict mode the first one
+ * also sends it a signal (SIGKILL unless @sig) and ends strict mode.
+ * Entering fails with -EINVAL when the thread is not alone on one
+ * isolated CPU, and on kernels without the mode.
+ */
+
+enum { CPUISO_TASK_ISOLATION_STRICT = 1 << 0 };
+
+enum cpuiso_task_isol_mode {
+	CPUISO_TASK_ISOL_OFF,
+	CPUISO_TASK_ISOL_ON,
+	CPUISO_TASK_ISOL_STRICT,
+};
+
+enum cpuiso_task_isol_kind {
+	CPUISO_TASK_ISOL_SYSCALL,
+	CPUISO_TASK_ISOL_EXCEPTION,	/* page fault, trap, unnamed entry */
+	CPUISO_TASK_ISOL_IRQ,
+	CPUISO_TASK_ISOL_IPI,		/* an interrupt another CPU sent */
+	CPUISO_TASK_ISOL_NMI,
+	CPUISO_TASK_ISOL_LEFT,		/* the CPU was released, or the task moved */
+	_CPUISO_TASK_ISOL_KIND_MAX,
+};
+
+/* /proc/PID/task_isolation */
+struct cpuiso_task_isolation {
+	enum cpuiso_task_isol_mode mode;
+	int cpu;			/* -1 before the first mode */
+	int signal;
+	unsigned long long count[_CPUISO_TASK_ISOL_KIND_MAX];
+	unsigned long long total;
+	char last[256];			/* the last cause, "" if none */
+	char signalled[256];		/* the last strict violation's, "" if none */
+};
+
+int cpuiso_task_isolation_enter(unsigned int flags, int sig);
+int cpuiso_task_isolation_leave(void);
+/* what `cpuiso run` asks of the program it runs: -ENOENT if nothing */
+int cpuiso_task_isolation_from_env(unsigned int *flags, int *sig);
+/* -EOPNOTSUPP: the kernel has no such mode; -EBADMSG: garbled */
+int cpuiso_task_isolation_read(struct cpuiso_ctx *ctx, int pid,
+			       struct cpuiso_task_isolation *ret);
+const char *cpuiso_task_isol_kind_to_string(enum cpuiso_task_isol_kind kind);
 
 /* ---- CPUs claimed by containers (the OCI hook's records) -------------- */
 

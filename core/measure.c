@@ -44,6 +44,7 @@ CPUISO_EXPORT const char *cpuiso_noise_class_to_string(enum cpuiso_noise_class c
 static const char *const load_names[] = {
 	[CPUISO_LOAD_SPIN] = "spin",
 	[CPUISO_LOAD_NONE] = "none",
+	[CPUISO_LOAD_ISOLATED] = "isolated",
 };
 
 CPUISO_EXPORT const char *cpuiso_load_to_string(enum cpuiso_load load)
@@ -88,6 +89,8 @@ struct cpuiso_noise {
 	struct cpuiso_osnoise osnoise;
 	bool have_load;
 	struct cpuiso_load_stats load;
+	bool have_task_isol;
+	struct cpuiso_task_isolation task_isol;
 	struct trace_summary trace;
 	size_t n_events;
 	struct cpuiso_noise_event *events;
@@ -395,6 +398,10 @@ int noise_compute(struct cpuiso_ctx *ctx, const struct noise_capture *cap,
 		n->have_load = true;
 		n->load = *cap->load_stats;
 	}
+	if (cap->task_isol) {
+		n->have_task_isol = true;
+		n->task_isol = *cap->task_isol;
+	}
 	r = add_counts(ctx, n, CPUISO_NOISE_IRQ, "/proc/interrupts",
 		       cap->irq0, cap->irq1);
 	if (r < 0)
@@ -429,6 +436,11 @@ struct spinner {
 	atomic_int stop;
 	int error;			/* why it could not start */
 	struct cpuiso_load_stats stats;
+	/* CPUISO_LOAD_ISOLATED: the mode's record, read by the spinner */
+	bool isolate;
+	struct cpuiso_ctx *ctx;
+	int task_isol_error;
+	struct cpuiso_task_isolation task_isol;
 };
 
 struct cpuiso_measure {
@@ -460,11 +472,26 @@ static void spin(struct spinner *s, int who)
 
 	getrusage(who, &r0);
 	t0 = now();
+	if (s->isolate) {
+		int r = cpuiso_task_isolation_enter(0, 0);
+
+		if (r < 0) {
+			s->error = -r;
+			atomic_store(&s->running, -1);
+			return;
+		}
+	}
 	atomic_store(&s->running, 1);
 	/* no system call from here to the end of the window */
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed))
 		for (int i = 0; i < 100000; i++)
 			spins++;
+	if (s->isolate) {
+		/* leaving is not an interruption; what follows is not counted */
+		(void)cpuiso_task_isolation_leave();
+		s->task_isol_error = cpuiso_task_isolation_read(s->ctx, gettid(),
+								&s->task_isol);
+	}
 	s->stats.wall = now() - t0;
 	getrusage(who, &r1);
 	s->stats.ran_on = sched_getcpu();
@@ -538,6 +565,8 @@ static int spinner_start(struct cpuiso_measure *m)
 		m->spin = NULL;
 		return -ENOMEM;
 	}
+	m->spin->isolate = m->load == CPUISO_LOAD_ISOLATED;
+	m->spin->ctx = m->ctx;
 	if (!CPU_ISSET(m->cpu, &m->affinity) &&
 	    ctx_exists(m->ctx, PARTITION "/cgroup.procs") > 0) {
 		r = ctx_path(m->ctx, &procs, PARTITION "/cgroup.procs");
@@ -575,8 +604,13 @@ static int spinner_start(struct cpuiso_measure *m)
 	}
 	if (atomic_load(&m->spin->running) < 0) {
 		r = -m->spin->error;
-		err(m->ctx, "cannot start a spinner on CPU %u in %s: %s", m->cpu,
-		    PARTITION, strerror(-r));
+		if (m->pid == 0 && m->spin->isolate)
+			err(m->ctx, "cannot enter task isolation mode on CPU %u: %s%s", m->cpu,
+			    strerror(-r), r == -EINVAL ? " (the CPU is not isolated with "
+			    "nohz_full, or this kernel has no task isolation mode)" : "");
+		else
+			err(m->ctx, "cannot start a spinner on CPU %u%s%s: %s", m->cpu,
+			    m->pid ? " in " : "", m->pid ? PARTITION : "", strerror(-r));
 		return r;
 	}
 	pause.tv_nsec = SETTLE_NS;
@@ -591,7 +625,7 @@ static void spinner_stop(struct cpuiso_measure *m)
 	atomic_store(&m->spin->stop, 1);
 	if (m->pid > 0)
 		(void)waitpid(m->pid, NULL, 0);
-	else if (atomic_load(&m->spin->running) > 0)
+	else if (atomic_load(&m->spin->running) != 0)
 		pthread_join(m->thread, NULL);
 }
 
@@ -665,7 +699,7 @@ CPUISO_EXPORT int cpuiso_measure_start(struct cpuiso_ctx *ctx, unsigned int cpu,
 	_cleanup_(cpuiso_cpuset_freep) struct cpuiso_cpuset *online = NULL;
 	int r;
 
-	if (!ctx || !ret || (load != CPUISO_LOAD_SPIN && load != CPUISO_LOAD_NONE))
+	if (!ctx || !ret || !cpuiso_load_to_string(load))
 		return -EINVAL;
 	r = ctx_read_cpuset(ctx, CPUISO_MAX_CPUS, &online,
 			    "/sys/devices/system/cpu/online");
@@ -689,7 +723,7 @@ CPUISO_EXPORT int cpuiso_measure_start(struct cpuiso_ctx *ctx, unsigned int cpu,
 	else if ((r = tracefs_open(ctx, cpu, &m->trace, &m->note)) < 0)
 		info(ctx, "counting without a trace: %s",
 		     m->note ? m->note : strerror(-r));
-	if (load == CPUISO_LOAD_SPIN && (r = spinner_start(m)) < 0)
+	if (load != CPUISO_LOAD_NONE && (r = spinner_start(m)) < 0)
 		return r;
 	if (m->trace && (r = tracefs_set_on(m->trace, true)) < 0)
 		return r;
@@ -751,6 +785,8 @@ CPUISO_EXPORT int cpuiso_measure_stop(struct cpuiso_measure *m,
 			.load_comm = m->spin ? LOAD_COMM : NULL,
 		},
 		.load_stats = m->spin ? &m->spin->stats : NULL,
+		.task_isol = m->spin && m->spin->isolate && !m->spin->task_isol_error ?
+			     &m->spin->task_isol : NULL,
 	};
 	r = noise_compute(m->ctx, &cap, ret);
 	if (r == -EBADMSG && cap.trace) {
@@ -854,5 +890,14 @@ CPUISO_EXPORT int cpuiso_noise_get_load(const struct cpuiso_noise *n,
 	if (!n->have_load)
 		return -ENODATA;
 	*ret = n->load;
+	return 0;
+}
+
+CPUISO_EXPORT int cpuiso_noise_get_task_isolation(const struct cpuiso_noise *n,
+						  struct cpuiso_task_isolation *ret)
+{
+	if (!n->have_task_isol)
+		return -ENODATA;
+	*ret = n->task_isol;
 	return 0;
 }

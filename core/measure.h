@@ -100,6 +100,7 @@ struct noise_capture {
 	bool osnoise;			/* the trace has the osnoise events */
 	struct trace_filter filter;
 	const struct cpuiso_load_stats *load_stats;	/* NULL without */
+	const struct cpuiso_task_isolation *task_isol;	/* NULL without */
 };
 
 int noise_compute(struct cpuiso_ctx *ctx, const struct noise_capture *cap,

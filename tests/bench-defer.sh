@@ -29,11 +29,11 @@ mkdir -p "$data"
 echo "bench-defer.sh: logs in $data" >&2
 
 run() {	# run NAME GROUP [KERNEL_DIR]
-	mkdir -p "$data/$1"
-	env CPUISO_VM_LOGS="$data/$1" ${3:+CPUISO_KERNEL_DIR="$3"} \
-		"$top/tests/vm/run-guest.sh" "$2" \
-		> "$data/$1/tap" 2>&1 || { cat "$data/$1/tap" >&2; return 1; }
-	sed -n 's/^CPUISO-FIGURE //p' "$data/$1/$2.log.txt" > "$data/$1/figures"
+	if [ -n "${3:-}" ]; then
+		CPUISO_KERNEL_DIR=$3 bench_boot "$data" "$1" "$2"
+	else
+		bench_boot "$data" "$1" "$2"
+	fi || { cat "$data/$1/tap" >&2; return 1; }
 }
 names=(boot runtime)
 run boot bench-defer-boot

@@ -87,11 +87,9 @@ run() {	# run NAME GROUP SMP
 	mkdir -p "$data/$name"
 	echo "bench.sh: $name: group $group, $smp vCPUs" >&2
 	t0=$(date +%s)
-	set +e
-	CPUISO_VM_LOGS=$data/$name "$top/tests/vm/run-guest.sh" --smp "$smp" \
-		--timeout "$tmo" --variant "$variant" "$group" > "$data/$name/tap" 2>&1
-	rc=$?
-	set -e
+	rc=0
+	bench_boot "$data" "$name" "$group" --smp "$smp" --timeout "$tmo" \
+		--variant "$variant" || rc=$?
 	echo "$name $group $smp $rc $(( $(date +%s) - t0 ))" >> "$data/runs"
 	echo "bench.sh: $name: exit $rc after $(( $(date +%s) - t0 )) s" >&2
 	grep '^not ok' "$data/$name/tap" | sed "s/^/bench.sh: $name: /" >&2 || true

@@ -517,6 +517,21 @@ check "completion: verify options" bash -c ". '$comp'; COMP_WORDS=(cpuiso verify
 check "completion: isolate options" bash -c ". '$comp'; COMP_WORDS=(cpuiso isolate --f); COMP_CWORD=2; _cpuiso
 	[ \"\${COMPREPLY[*]}\" = --force ]"
 
+# run: bad input exits 2 and runs nothing; never on a recorded tree
+run run-no-command 2 --sysroot "$tree" run 1 &&
+	check "run: a CPU and a command" grep -q "takes a CPU and a command" "$out/run-no-command.err"
+run run-dashdash 2 --sysroot "$tree" run 1 -- &&
+	check "run: '--' and no command" grep -q "takes a CPU and a command" "$out/run-dashdash.err"
+run run-bad-cpu 2 --sysroot "$tree" run x -- true &&
+	check "run: a bad CPU is named" grep -q "CPU: 'x' is not a CPU number" "$out/run-bad-cpu.err"
+run run-signal-alone 2 --sysroot "$tree" run --signal USR1 1 -- true &&
+	check "run: --signal needs --strict" grep -q "goes with --strict" "$out/run-signal-alone.err"
+run run-bad-signal 2 --sysroot "$tree" run --strict --signal SIGNOPE 1 -- true &&
+	check "run: a bad signal is named" grep -q "'SIGNOPE' is not a signal" "$out/run-bad-signal.err"
+run run-sysroot 1 --sysroot "$tree" run 1 -- touch "$out/ran" &&
+	check "run: refused under --sysroot, nothing ran" \
+		sh -c "grep -q 'not with --sysroot' '$out/run-sysroot.err' && ! [ -e '$out/ran' ]"
+
 # the live machine: valid JSON listing every possible CPU
 if run live 0 status -J; then
 	want=$(python3 -c 'import sys

@@ -50,9 +50,12 @@ touch "$stage/lib/modules/$release/"{modules.order,modules.builtin,modules.built
 depmod -b "$stage" "$release"
 
 gcc -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/core" \
-	"$top/tests/vm/noise.c" "$top/core/"{measure,attribute,tracefs,irqstat,context,path,cpuset}.c \
+	"$top/tests/vm/noise.c" "$top/core/"{measure,attribute,tracefs,irqstat,context,path,cpuset,taskiso}.c \
 	-o "$stage/usr/bin/noise" -lpthread
 gcc -static -O2 -Wall -Wextra -Werror "$top/tests/vm/timing.c" -o "$stage/usr/bin/timing"
+gcc -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/core" \
+	"$top/tests/vm/tisol.c" "$top/core/"{taskiso,context,path,cpuset}.c \
+	-o "$stage/usr/bin/tisol" -lpthread
 
 cp /bin/busybox "$stage/bin/busybox"
 for app in $("$stage/bin/busybox" --list-full); do

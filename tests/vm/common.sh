@@ -45,3 +45,17 @@ kernel_dir() { echo "$cache/kernel/$(kernel_key "$1")-$1"; }
 # where run-guest.sh leaves its logs, and demo.sh and bench.sh read them
 export CPUISO_VM_LOGS=${CPUISO_VM_LOGS:-$cache/guest/logs}
 mkdir -p "$CPUISO_VM_LOGS"
+
+# bench_boot DATA NAME GROUP [run-guest.sh options]: one boot of GROUP for a
+# benchmark; its TAP in DATA/NAME/tap, its figures (the guest's
+# CPUISO-FIGURE lines) in DATA/NAME/figures.  The boot's exit code.
+bench_boot() {
+	local data=$1 name=$2 group=$3 rc=0
+	shift 3
+	mkdir -p "$data/$name"
+	CPUISO_VM_LOGS=$data/$name "$top/tests/vm/run-guest.sh" "$@" "$group" \
+		> "$data/$name/tap" 2>&1 || rc=$?
+	sed -n 's/^CPUISO-FIGURE //p' "$data/$name/$group.log.txt" \
+		> "$data/$name/figures" 2>/dev/null || true
+	return $rc
+}

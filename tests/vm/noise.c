@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * noise CPU SECONDS [trace]: how many interrupts and softirqs a user-space
- * spin pinned to CPU takes in SECONDS, one "key=value" per line.  Built
+ * noise CPU SECONDS [trace] [isolated]: how many interrupts and softirqs a
+ * user-space spin pinned to CPU takes in SECONDS, one "key=value" per line;
+ * with "isolated" the spin is in task isolation mode, and its record of
+ * interruptions is printed too (tisol.*).  Built
  * static for the guest, from libcpuiso's measurement code (the same as
  * `cpuiso verify`): the library's spinner makes no system call in the
  * window, and this thread reads the counters from another CPU when the
@@ -65,7 +67,7 @@ int main(int argc, char **argv)
 	struct timespec ts;
 	double secs;
 	unsigned int cpu;
-	bool trace;
+	bool trace = false, isolated = false;
 	int r;
 
 	/* "noise write FILE VALUE": one write(2); the errno's text if it fails */
@@ -84,9 +86,16 @@ int main(int argc, char **argv)
 		printf("%.3f\n", now() * 1000);
 		return 0;
 	}
-	trace = argc == 4 && strcmp(argv[3], "trace") == 0;
-	if (argc != 3 && !trace) {
-		fprintf(stderr, "usage: noise CPU SECONDS [trace] | now | write FILE VALUE\n");
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "trace") == 0)
+			trace = true;
+		else if (strcmp(argv[i], "isolated") == 0)
+			isolated = true;
+		else
+			argc = 0;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: noise CPU SECONDS [trace] [isolated] | now | write FILE VALUE\n");
 		return 2;
 	}
 	cpu = strtoul(argv[1], NULL, 10);
@@ -94,7 +103,8 @@ int main(int argc, char **argv)
 
 	r = cpuiso_ctx_new("/", &ctx);
 	if (r >= 0)
-		r = cpuiso_measure_start(ctx, cpu, CPUISO_LOAD_SPIN,
+		r = cpuiso_measure_start(ctx, cpu,
+					 isolated ? CPUISO_LOAD_ISOLATED : CPUISO_LOAD_SPIN,
 					 trace ? 0 : CPUISO_MEASURE_NO_TRACE, &m);
 	if (r < 0) {
 		fprintf(stderr, "noise: cannot measure CPU %u: %s\n", cpu, strerror(-r));
@@ -138,6 +148,19 @@ int main(int argc, char **argv)
 		}
 		if (note)
 			printf("trace_note=%s\n", note);
+	}
+	if (isolated) {
+		struct cpuiso_task_isolation ti;
+
+		if (cpuiso_noise_get_task_isolation(n, &ti) < 0) {
+			printf("tisol=none\n");
+		} else {
+			printf("tisol.total=%llu\n", ti.total);
+			for (int k = 0; k < _CPUISO_TASK_ISOL_KIND_MAX; k++)
+				printf("tisol.%s=%llu\n", cpuiso_task_isol_kind_to_string(k),
+				       ti.count[k]);
+			printf("tisol.last=%s\n", ti.last);
+		}
 	}
 	cpuiso_noise_free(n);
 	cpuiso_ctx_unref(ctx);

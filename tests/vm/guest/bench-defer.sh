@@ -9,7 +9,6 @@
 . /tests/lib.sh
 
 secs=8
-row() { val "$1" "irq.$2" | grep . || echo 0; }
 getpid_ns() { timing syscall "$1" 200000 | sed -n 's/^getpid_ns=//p'; }
 
 modprobe defer_probe cpu=2 || fail load "modprobe exit $?"

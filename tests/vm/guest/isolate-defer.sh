@@ -9,7 +9,6 @@
 . /tests/lib.sh
 
 p=/sys/module/defer_probe/parameters
-row() { val "$1" "irq.$2" | grep . || echo 0; }
 
 modprobe defer_probe cpu=2 || { fail load "modprobe exit $?"; exit 0; }
 [ -r $defer_dbg ] || { fail debugfs "no $defer_dbg"; exit 0; }

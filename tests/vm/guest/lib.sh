@@ -19,6 +19,8 @@ check() {
 
 # key=value from the noise helper's output in $1
 val() { sed -n "s/^$2=//p" "$1"; }
+# row OUT NAME: the count of /proc/interrupts row NAME in noise output, 0 if none
+row() { val "$1" "irq.$2" | grep . || echo 0; }
 
 # awk float comparison: lt A B; a missing or non-numeric value fails
 lt() {
@@ -119,13 +121,14 @@ deferral() {
 	}' $defer_dbg
 }
 
-# defer_window SPIN SOURCE SECS OUT: a user-space spin on SPIN for SECS
+# defer_window SPIN SOURCE SECS OUT [NOISE_ARG]: a user-space spin on SPIN for SECS
 # while /tests/defer-src.sh runs SOURCE on CPU 0 in a loop; the spin's
 # counts in OUT, and OUT's kworker=, iterations= lines
 defer_window() {
 	local k0 n src
 	k0=$(kworker_runs "$1")
-	noise "$1" "$3" > "$4" &
+	# shellcheck disable=SC2086 # $5: more noise arguments ("isolated")
+	noise "$1" "$3" ${5:-} > "$4" &
 	n=$!
 	sleep 1
 	taskset -c 0 sh /tests/defer-src.sh "$2" "$(($3 - 2))" > "$4.src" &

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Task isolation mode (series 0018) on a CPU isolated at runtime: refusals,
+# a quiet spin with no interrupt at all, strict violations signalled with
+# their cause, release of the CPU under a task in the mode, `cpuiso run`.
+. /tests/lib.sh
+
+cpu=2
+modprobe cpuiso || fail modprobe "exit $?"
+[ "$(cat $C/cpu$cpu/state)" = isolated ] || write isolated $C/cpu$cpu/state ||
+	fail isolate "cannot isolate CPU $cpu"
+
+# refused, nothing changed: the caller stays out of the mode
+tisol refuse $cpu > /tmp/tisol.out; cat /tmp/tisol.out
+for case in two_cpus housekeeping_cpu flags signal_without_strict no_enable; do
+	check "refuse-$case" [ "$(val /tmp/tisol.out refuse.$case)" = "Invalid argument" ]
+done
+check refuse-unchanged test "$(val /tmp/tisol.out refuse.unchanged)" = 0 \
+	-a "$(val /tmp/tisol.out refuse.unchanged_two)" = 0
+# the control: refusals mean something only where the mode exists
+check refuse-control test "$(val /tmp/tisol.out refuse.control)" = accepted \
+	-a "$(val /tmp/tisol.out refuse.control_get)" = 1
+
+# quiet: a spin in the mode takes no interrupt of any kind, where the same
+# spin without the mode takes the ~1/s kick of the fair server
+sleep 1
+noise $cpu 5 > /tmp/plain.out
+noise $cpu 20 trace isolated > /tmp/quiet.out; cat /tmp/quiet.out
+figure plain_irq_total "$(val /tmp/plain.out irq_total)"
+figure quiet_irq_total "$(val /tmp/quiet.out irq_total)"
+figure quiet_softirq_total "$(val /tmp/quiet.out softirq_total)"
+check quiet-no-irq [ "$(val /tmp/quiet.out irq_total)" = 0 ]
+check quiet-no-softirq [ "$(val /tmp/quiet.out softirq_total)" = 0 ]
+check quiet-record-empty [ "$(val /tmp/quiet.out tisol.total)" = 0 ]
+check quiet-ran-there [ "$(val /tmp/quiet.out ran_on)" = $cpu ]
+
+# verify's load in the mode: quiet, and the record in the JSON
+cpuiso verify $cpu -d 5 --load isolated -J > /tmp/verify.json
+rc=$?
+cat /tmp/verify.json
+check verify-isolated-quiet [ $rc = 0 ]
+check verify-isolated-record sh -c \
+	"grep -A1 '\"task-isolation\"' /tmp/verify.json | grep -q '\"total\": 0'"
+
+# strict, SIGUSR1 (10): each violation is signalled once with its cause
+strict() {	# NAME VIOLATION PATTERN
+	tisol spin $cpu 3 strict:10 "$2" > /tmp/tisol.out 2>&1
+	cat /tmp/tisol.out
+	check "strict-$1-signalled" [ "$(val /tmp/tisol.out signals)" = 1 ]
+	if val /tmp/tisol.out cause.0 | grep -q -- "$3"; then
+		ok "strict-$1-cause"
+	else
+		fail "strict-$1-cause" "'$(val /tmp/tisol.out cause.0)' does not name $3"
+	fi
+}
+strict syscall syscall "syscall 110"
+strict fault fault "page fault at"
+strict ipi ipi "ipi from CPU [01] at membarrier_private_expedited.* for ipi_mb"
+# a quiet strict run is never signalled
+tisol spin $cpu 5 strict:10 none > /tmp/tisol.out; cat /tmp/tisol.out
+check strict-quiet test "$(val /tmp/tisol.out signals)" = 0 \
+	-a "$(val /tmp/tisol.out total)" = 0
+
+# the tracepoint names what the record names
+TR=/sys/kernel/tracing
+if [ -d $TR/events/task_isolation ]; then
+	echo > $TR/trace
+	echo 1 > $TR/events/task_isolation/enable
+	tisol spin $cpu 3 strict:10 syscall > /dev/null
+	echo 0 > $TR/events/task_isolation/enable
+	grep task_isolation_interrupt $TR/trace
+	check tracepoint grep -q "kind=syscall cause=syscall 110" $TR/trace
+else
+	fail tracepoint "no task_isolation events in tracefs"
+fi
+
+# the CPU released under a task in strict mode: told, and nothing hangs
+tisol spin $cpu 8 strict:10 none > /tmp/tisol.out 2>&1 &
+spinner=$!
+sleep 3
+err=$(write online $C/cpu$cpu/state) || fail release "$err"
+t=0
+while kill -0 $spinner 2>/dev/null && [ $t -lt 30 ]; do sleep 1; t=$((t + 1)); done
+check release-no-hang [ $t -lt 30 ]
+wait $spinner
+cat /tmp/tisol.out
+check release-signalled [ "$(val /tmp/tisol.out signals)" = 1 ]
+check release-left [ "$(val /tmp/tisol.out count.left)" = 1 ]
+check release-mode-refused [ "$(val /tmp/tisol.out reenter)" = "Invalid argument" ]
+
+# cpuiso run: isolates the CPU again, the program enters strict mode from
+# the environment; SIGKILL by default, and the cause printed
+out=$(cpuiso run --strict $cpu -- tisol spin $cpu 3 env syscall 2>&1)
+rc=$?
+echo "$out"
+check run-isolated [ "$(cat $C/cpu$cpu/state)" = isolated ]
+check run-killed [ $rc = 137 ]
+if echo "$out" | grep -q "killed by SIGKILL.*violation: syscall 110"; then
+	ok run-cause
+else
+	fail run-cause "no cause in: $out"
+fi
+out=$(cpuiso run $cpu -- tisol spin $cpu 3 env none 2>&1)
+rc=$?
+echo "$out"
+check run-quiet test $rc = 0 -a -n "$(echo "$out" | grep "signals=0")"
+out=$(cpuiso run --signal USR1 $cpu -- true 2>&1)
+check run-signal-needs-strict [ $? = 2 ]
+out=$(cpuiso run --strict --signal NOPE $cpu -- true 2>&1)
+rc=$?
+check run-bad-signal test $rc = 2 -a -n "$(echo "$out" | grep "not a signal")"
+write online $C/cpu$cpu/state
