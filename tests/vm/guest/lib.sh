@@ -188,6 +188,10 @@ iso=$cg/cpuset.cpus.isolated
 sched_debug() {
 	mount | grep -q " /sys/kernel/debug " || mount -t debugfs none /sys/kernel/debug
 	echo Y > /sys/kernel/debug/sched/verbose
+	# verbose domain rebuilds print "root domain span" (KERN_INFO) on the
+	# console, where they cut result lines in two: keep the console to
+	# notices and worse (every splat run-guest.sh looks for is a warning)
+	echo 6 > /proc/sys/kernel/printk
 }
 # has_domain CPU: is CPU in a sched domain (after sched_debug)?
 has_domain() { [ -d /sys/kernel/debug/sched/domains/cpu$1/domain0 ]; }
