@@ -14,19 +14,8 @@
 # Time: two or three boots of about 4 minutes each under TCG.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-before=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--before) before=$2; shift 2 ;;
-	-h|--help) sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-	*) echo "bench-taskiso.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
-	esac
-done
-"$top/tests/deps.sh"
 . "$top/tests/vm/common.sh"
-data=$cache/bench-taskiso/$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$data"
-echo "bench-taskiso.sh: logs in $data" >&2
+bench_start "$@"
 
 names=(boot runtime)
 bench_boot "$data" boot bench-taskiso-boot --timeout 1200

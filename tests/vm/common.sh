@@ -46,6 +46,26 @@ kernel_dir() { echo "$cache/kernel/$(kernel_key "$1")-$1"; }
 export CPUISO_VM_LOGS=${CPUISO_VM_LOGS:-$cache/guest/logs}
 mkdir -p "$CPUISO_VM_LOGS"
 
+# bench_start "$@": the options of a benchmark script that compares the
+# series with a kernel before it (--before KERNEL_DIR, --help); sets
+# before and data, a new folder for the script's logs in the cache
+bench_start() {
+	local name
+	name=$(basename "$0")
+	before=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--before) before=${2:?--before takes a kernel folder}; shift 2 ;;
+		-h|--help) sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+		*) echo "$name: unknown argument $1 (see --help)" >&2; exit 2 ;;
+		esac
+	done
+	"$top/tests/deps.sh"
+	data=$cache/${name%.sh}/$(date -u +%Y%m%d-%H%M%S)
+	mkdir -p "$data"
+	echo "$name: logs in $data" >&2
+}
+
 # bench_boot DATA NAME GROUP [run-guest.sh options]: one boot of GROUP for a
 # benchmark; its TAP in DATA/NAME/tap, its figures (the guest's
 # CPUISO-FIGURE lines) in DATA/NAME/figures.  The boot's exit code.

@@ -9,16 +9,8 @@
 . /tests/lib.sh
 
 secs=8
-getpid_ns() { timing syscall "$1" 200000 | sed -n 's/^getpid_ns=//p'; }
 
-modprobe defer_probe cpu=2 || fail load "modprobe exit $?"
-if grep -q "nohz_full=" /proc/cmdline; then
-	setup=boot
-else
-	write isolated $C/cpu2/state >/dev/null || fail isolate "cannot isolate CPU 2"
-	setup=runtime
-fi
-figure setup "$setup"
+bench_isolate
 figure deferral "$(cat $C/cpu2/deferral 2>/dev/null || echo absent)"
 figure window_s "$secs"
 figure getpid_ns_cpu1 "$(getpid_ns 1)"

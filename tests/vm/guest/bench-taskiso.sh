@@ -10,7 +10,6 @@
 
 quiet=60
 secs=8
-getpid_ns() { timing syscall "$1" 200000 | sed -n 's/^getpid_ns=//p'; }
 counts() {	# PREFIX OUT: CPU 2's interrupts by kind, softirqs, the mode's record
 	local k
 	for k in LOC CAL RES TLB IWI; do figure "${1}_$k" "$(row "$2" $k)"; done
@@ -21,14 +20,7 @@ counts() {	# PREFIX OUT: CPU 2's interrupts by kind, softirqs, the mode's record
 	figure "${1}_last" "$(val "$2" tisol.last | tr ' =' '_:')"
 }
 
-modprobe defer_probe cpu=2 || fail load "modprobe exit $?"
-if grep -q "nohz_full=" /proc/cmdline; then
-	setup=boot
-else
-	write isolated $C/cpu2/state >/dev/null || fail isolate "cannot isolate CPU 2"
-	setup=runtime
-fi
-figure setup "$setup"
+bench_isolate
 figure quiet_s "$quiet"
 figure window_s "$secs"
 figure getpid_ns_cpu1 "$(getpid_ns 1)"

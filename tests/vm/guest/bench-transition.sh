@@ -18,11 +18,10 @@ reps=${1:-$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso_bench_reps=//p' | ta
 reps=${reps:-10}
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mean() { awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }'; }
-getpid_ns() { timing syscall 1 200000 | sed -n 's/^getpid_ns=//p'; }
 
 figure cpus "$(grep -c ^processor /proc/cpuinfo)"
 figure reps "$reps"
-figure getpid_ns_cpu1_before "$(getpid_ns)"
+figure getpid_ns_cpu1_before "$(getpid_ns 1)"
 
 # the first isolation of a CPU offloads its RCU callbacks through one
 # full offline; time it apart
@@ -57,7 +56,7 @@ figure cycle_ratio_max "$(sort -n /tmp/ratio | tail -n 1)"
 
 # CPU 3 isolated and spinning: a quiet spell, 20 transitions, 20 offline cycles
 write isolated $C/cpu3/state >/dev/null || fail isolate3 "cannot isolate CPU 3"
-figure getpid_ns_cpu1_isolated "$(getpid_ns)"
+figure getpid_ns_cpu1_isolated "$(getpid_ns 1)"
 sleep 1
 bystander 3 2
 figure stopper_runs_quiet "$STOP_quiet"
@@ -71,6 +70,6 @@ for f in quiet busy cycle; do
 	done
 done
 write online $C/cpu3/state >/dev/null
-figure getpid_ns_cpu1_released "$(getpid_ns)"
+figure getpid_ns_cpu1_released "$(getpid_ns 1)"
 rmmod cpuiso
 [ -n "$FAILED" ] || ok done

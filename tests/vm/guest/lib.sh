@@ -195,3 +195,19 @@ sched_debug() {
 }
 # has_domain CPU: is CPU in a sched domain (after sched_debug)?
 has_domain() { [ -d /sys/kernel/debug/sched/domains/cpu$1/domain0 ]; }
+
+# Benchmarks: getpid_ns CPU, the cost of a getpid() there; bench_isolate,
+# CPU 2 isolated at boot if the command line says so (figure setup=boot),
+# else now, at runtime (setup=runtime), and defer_probe loaded for CPU 2
+getpid_ns() { timing syscall "$1" 200000 | sed -n 's/^getpid_ns=//p'; }
+bench_isolate() {
+	modprobe defer_probe cpu=2 || fail load "modprobe exit $?"
+	if grep -q "nohz_full=" /proc/cmdline; then
+		setup=boot
+	else
+		write isolated $C/cpu2/state >/dev/null ||
+			fail isolate "cannot isolate CPU 2"
+		setup=runtime
+	fi
+	figure setup "$setup"
+}
