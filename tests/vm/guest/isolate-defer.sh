@@ -54,14 +54,16 @@ check tlb-deferred [ "$t1" -gt "$t0" ]
 check sync-ran [ "$(deferral 2 sync_core_run)" -gt "$r0" ]
 check tlb-ran [ "$(deferral 2 tlb_kernel_run)" -gt "$u0" ]
 # a work item per CPU per read: none queued on CPU 2 (the tracepoint:
-# kworker runs also count work that other sources queue), no IPI
+# kworker runs also count work that other sources queue), no IPI.  The
+# sources must have run a few times; under TCG with lockdep a read of
+# stat_refresh or a drop_caches write takes up to a second (5 in the 6 s)
 figure stat_refresh_work_cpu2 "$ds_work"
 figure drop_caches_work_cpu2 "$dd_work"
-check stat-refresh-ran [ "$(val /tmp/ds iterations)" -gt 5 ]
+check stat-refresh-ran [ "$(val /tmp/ds iterations)" -ge 3 ]
 check stat-refresh-no-work [ "$ds_work" = 0 ]
 check stat-refresh-no-ipi [ "$(row /tmp/ds CAL)" -le $((qc + 2)) ]
 check stat-refresh-few-kworker [ "$(val /tmp/ds kworker)" -le $((qk + 2)) ]
-check drop-caches-ran [ "$(val /tmp/dd iterations)" -gt 5 ]
+check drop-caches-ran [ "$(val /tmp/dd iterations)" -ge 3 ]
 check drop-caches-no-work [ "$dd_work" = 0 ]
 check drop-caches-few-kworker [ "$(val /tmp/dd kworker)" -le $((qk + 2)) ]
 
