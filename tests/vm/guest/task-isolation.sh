@@ -21,20 +21,25 @@ check refuse-control test "$(val /tmp/tisol.out refuse.control)" = accepted \
 	-a "$(val /tmp/tisol.out refuse.control_get)" = 1
 
 # quiet: a spin in the mode takes none of the fair server's kicks (CAL,
-# RES and a tick about once a second without the mode) and no other IPI.
-# What is left is an occasional tick with no timer to expire (about one
-# in 10 s in some runs, none in others: see docs/results.md), so the
-# bound is two ticks in 20 s against about 20 interrupts without the mode
+# RES and a tick about once a second without the mode), no other IPI and
+# no tick: nothing at all in 20 s.  Earlier kernels of the series left a
+# tick with no timer to expire every 10 s or so (docs/results.md); should
+# one window take an interruption, its count is a figure and a second
+# window decides
 sleep 1
 noise $cpu 5 > /tmp/plain.out
 noise $cpu 20 trace isolated > /tmp/quiet.out; cat /tmp/quiet.out
+if [ "$(val /tmp/quiet.out irq_total)" != 0 ]; then
+	figure quiet_first_irq_total "$(val /tmp/quiet.out irq_total)"
+	noise $cpu 20 trace isolated > /tmp/quiet.out; cat /tmp/quiet.out
+fi
 figure plain_irq_total "$(val /tmp/plain.out irq_total)"
 figure quiet_irq_total "$(val /tmp/quiet.out irq_total)"
 figure quiet_softirq_total "$(val /tmp/quiet.out softirq_total)"
 check plain-kicked lt 5 "$(val /tmp/plain.out irq_total)"
-check quiet-no-ipi test "$(row /tmp/quiet.out CAL)" = 0 -a "$(row /tmp/quiet.out RES)" = 0
-check quiet-at-most-two-ticks lt "$(val /tmp/quiet.out irq_total)" 3
-check quiet-record-matches lt "$(val /tmp/quiet.out tisol.total)" 4
+check quiet-no-interrupt [ "$(val /tmp/quiet.out irq_total)" = 0 ]
+check quiet-no-softirq [ "$(val /tmp/quiet.out softirq_total)" = 0 ]
+check quiet-record-empty [ "$(val /tmp/quiet.out tisol.total)" = 0 ]
 check quiet-ran-there [ "$(val /tmp/quiet.out ran_on)" = $cpu ]
 
 # verify's load in the mode: quiet, and the record in the JSON
