@@ -54,6 +54,57 @@ figure cycle_ratio "$(awk -v a="$iso" -v b="$rel" -v c="$off" -v d="$on" 'BEGIN 
 figure cycle_ratio_min "$(sort -n /tmp/ratio | head -n 1)"
 figure cycle_ratio_max "$(sort -n /tmp/ratio | tail -n 1)"
 
+# where the time goes, by hotplug callback: 5 more of each with the cpuhp
+# tracepoints on.  cb_DIR_ms: mean kernel time of DIR, first callback to
+# last; cb_DIR_top: its six slowest callbacks, "name:ms" (nested ones are
+# inside cpuhp_kick_ap_work's, which is the AP's whole walk)
+T=/sys/kernel/tracing
+if [ -d $T/events/cpuhp ]; then
+	echo 0 > $T/tracing_on; echo > $T/trace
+	echo 1 > $T/events/cpuhp/enable; echo 1 > $T/tracing_on
+	for i in 1 2 3 4 5; do
+		for d in isolate release offline online; do
+			echo "MARK $d" > $T/trace_marker
+			case $d in
+			isolate) write isolated $C/cpu2/state ;;
+			release) write online $C/cpu2/state ;;
+			offline) write 0 $C/cpu2/online ;;
+			online) write 1 $C/cpu2/online ;;
+			esac >/dev/null || fail "profile-$d" "rep $i"
+		done
+	done
+	echo "MARK end" > $T/trace_marker
+	echo 0 > $T/tracing_on; echo 0 > $T/events/cpuhp/enable
+	awk -v n=5 '
+	function flush() { if (d != "" && last != "") tot[d] += last - first; first = last = "" }
+	match($0, / [0-9]+\.[0-9]+: /) {
+		t = substr($0, RSTART + 1, RLENGTH - 3) + 0
+		r = substr($0, RSTART + RLENGTH)
+		if (r ~ /^tracing_mark_write: MARK /) {
+			flush(); split(r, w, " "); d = w[3] == "end" ? "" : w[3]; next
+		}
+		if (d == "") next
+		split(r, w, " ")
+		if (r ~ /^cpuhp_(multi_)?enter:/) {
+			if (first == "") first = t
+			start[w[7]] = t; name = w[8]; gsub(/[()]/, "", name); nm[w[7]] = name
+		} else if (r ~ /^cpuhp_exit:/) {
+			last = t
+			if (w[7] in start) { cb[d, nm[w[7]]] += t - start[w[7]]; delete start[w[7]] }
+		}
+	}
+	END {
+		flush()
+		for (k in tot) printf "total %s %.2f\n", k, 1000 * tot[k] / n
+		for (k in cb) { split(k, p, SUBSEP); printf "cb %s %s %.2f\n", p[1], p[2], 1000 * cb[k] / n }
+	}' $T/trace > /tmp/prof
+	for d in isolate release offline online; do
+		figure "cb_${d}_ms" "$(awk -v d=$d '$1 == "total" && $2 == d { print $3 }' /tmp/prof)"
+		figure "cb_${d}_top" "$(awk -v d=$d '$1 == "cb" && $2 == d { print $4, $3 }' /tmp/prof |
+			sort -rn | head -n 6 | awk '{ printf "%s%s:%s", s, $2, $1; s = "," }')"
+	done
+fi
+
 # CPU 3 isolated and spinning: a quiet spell, 20 transitions, 20 offline cycles
 write isolated $C/cpu3/state >/dev/null || fail isolate3 "cannot isolate CPU 3"
 figure getpid_ns_cpu1_isolated "$(getpid_ns 1)"
