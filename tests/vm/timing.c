@@ -6,8 +6,11 @@
  *   timing itimer CPU SECS   pin to CPU, arm ITIMER_PROF every 10 ms, spin
  *                            SECS seconds; SIGPROFs in the last half of it
  *   timing syscall CPU N     pin to CPU, N getpid() calls; ns per call
+ *   timing write FILE VALUE  the write() of VALUE to FILE alone, in ms
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -95,12 +98,39 @@ static int syscalls(int cpu, long n)
 	return 0;
 }
 
+/*
+ * The write() of VALUE to FILE alone, timed: what a sysfs transition costs
+ * the kernel, without the fork and exec of a writer around it.
+ */
+static int timed_write(const char *file, const char *value)
+{
+	int fd = open(file, O_WRONLY);
+	double t;
+
+	if (fd < 0) {
+		printf("error=%s\n", strerror(errno));
+		return 1;
+	}
+	t = now_s();
+	if (write(fd, value, strlen(value)) < 0) {
+		printf("error=%s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	t = now_s() - t;
+	close(fd);
+	printf("write_ms=%.3f\n", t * 1e3);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "itimer"))
 		return itimer(atoi(argv[2]), atof(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "syscall"))
 		return syscalls(atoi(argv[2]), atol(argv[3]));
-	fprintf(stderr, "usage: timing itimer CPU SECS | timing syscall CPU N\n");
+	if (argc == 4 && !strcmp(argv[1], "write"))
+		return timed_write(argv[2], argv[3]);
+	fprintf(stderr, "usage: timing itimer CPU SECS | timing syscall CPU N | timing write FILE VALUE\n");
 	return 2;
 }

@@ -16,32 +16,37 @@
 modprobe cpuiso || fail modprobe "exit $?"
 reps=${1:-$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^cpuiso_bench_reps=//p' | tail -n 1)}
 reps=${reps:-10}
-ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mean() { awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }'; }
 
 figure cpus "$(grep -c ^processor /proc/cpuinfo)"
 figure reps "$reps"
 figure getpid_ns_cpu1_before "$(getpid_ns 1)"
 
+# tw VALUE FILE: the write() alone, in ms (timing.c), empty if it failed;
+# under TCG a fork and exec of a writer costs tens of ms, as much as a
+# transition, so timing around the writer would hide the difference
+tw() { timing write "$2" "$1" | sed -n 's/^write_ms=//p'; }
+
 # the first isolation of a CPU offloads its RCU callbacks through one
 # full offline; time it apart
-t=$(now_ms); write isolated $C/cpu2/state >/dev/null || fail first "cpu2"
-figure first_isolate_ms "$(ms "$t" "$(now_ms)")"
+t=$(tw isolated $C/cpu2/state)
+[ -n "$t" ] || fail first "cpu2"
+figure first_isolate_ms "$t"
 write online $C/cpu2/state >/dev/null
 write isolated $C/cpu3/state >/dev/null && write online $C/cpu3/state >/dev/null
 
 : > /tmp/iso; : > /tmp/rel; : > /tmp/off; : > /tmp/on; : > /tmp/ratio
 i=0
 while [ $i -lt "$reps" ]; do
-	t=$(now_ms); write isolated $C/cpu2/state >/dev/null || fail isolate "rep $i"
-	u=$(now_ms); write online $C/cpu2/state >/dev/null || fail release "rep $i"
-	v=$(now_ms); write 0 $C/cpu2/online >/dev/null || fail offline "rep $i"
-	w=$(now_ms); write 1 $C/cpu2/online >/dev/null || fail online "rep $i"
-	x=$(now_ms)
-	ms "$t" "$u" >> /tmp/iso; ms "$u" "$v" >> /tmp/rel
-	ms "$v" "$w" >> /tmp/off; ms "$w" "$x" >> /tmp/on
+	a=$(tw isolated $C/cpu2/state); [ -n "$a" ] || fail isolate "rep $i"
+	b=$(tw online $C/cpu2/state); [ -n "$b" ] || fail release "rep $i"
+	c=$(tw 0 $C/cpu2/online); [ -n "$c" ] || fail offline "rep $i"
+	d=$(tw 1 $C/cpu2/online); [ -n "$d" ] || fail online "rep $i"
+	echo "$a" >> /tmp/iso; echo "$b" >> /tmp/rel
+	echo "$c" >> /tmp/off; echo "$d" >> /tmp/on
 	# this repetition's (isolate + release) / (offline + online)
-	awk -v t="$t" -v v="$v" -v x="$x" 'BEGIN { printf "%.3f\n", (v - t) / (x - v) }' >> /tmp/ratio
+	awk -v a="$a" -v b="$b" -v c="$c" -v d="$d" \
+		'BEGIN { if (c + d > 0) printf "%.3f\n", (a + b) / (c + d) }' >> /tmp/ratio
 	i=$((i + 1))
 done
 iso=$(mean < /tmp/iso); rel=$(mean < /tmp/rel); off=$(mean < /tmp/off); on=$(mean < /tmp/on)
