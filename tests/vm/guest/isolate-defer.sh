@@ -41,13 +41,16 @@ figure sync_core_deferred "$((s1 - s0))"
 figure tlb_kernel_deferred "$((t1 - t0))"
 
 # without deferral each flip sends 2 or 3 syncs to every CPU, each
-# purge a flush: hundreds of call-function IPIs
+# purge a flush: hundreds of call-function IPIs.  With it, a flip while
+# CPU 2 is in the kernel (its fair server's kick, about once a second,
+# which under TCG lasts milliseconds) is still an IPI, by design: a few
+# beyond the quiet window's are allowed (seen: 3)
 qc=$(row /tmp/dq CAL); qt=$(row /tmp/dq TLB); qk=$(val /tmp/dq kworker)
 check static-key-ran [ "$(val /tmp/dk iterations)" -gt 10 ]
-check static-key-no-ipi [ "$(row /tmp/dk CAL)" -le $((qc + 2)) ]
+check static-key-no-ipi [ "$(row /tmp/dk CAL)" -le $((qc + 5)) ]
 check sync-deferred [ "$s1" -gt "$s0" ]
 check vmap-ran [ "$(val /tmp/dv iterations)" -gt 10 ]
-check vmap-no-ipi [ "$(row /tmp/dv CAL)" -le $((qc + 2)) ]
+check vmap-no-ipi [ "$(row /tmp/dv CAL)" -le $((qc + 5)) ]
 check vmap-no-tlb-ipi [ "$(row /tmp/dv TLB)" -le $((qt + 2)) ]
 check tlb-deferred [ "$t1" -gt "$t0" ]
 # the spin's exit entered the kernel: the deferred work ran there
@@ -61,7 +64,7 @@ figure stat_refresh_work_cpu2 "$ds_work"
 figure drop_caches_work_cpu2 "$dd_work"
 check stat-refresh-ran [ "$(val /tmp/ds iterations)" -ge 3 ]
 check stat-refresh-no-work [ "$ds_work" = 0 ]
-check stat-refresh-no-ipi [ "$(row /tmp/ds CAL)" -le $((qc + 2)) ]
+check stat-refresh-no-ipi [ "$(row /tmp/ds CAL)" -le $((qc + 5)) ]
 check stat-refresh-few-kworker [ "$(val /tmp/ds kworker)" -le $((qk + 2)) ]
 check drop-caches-ran [ "$(val /tmp/dd iterations)" -ge 3 ]
 check drop-caches-no-work [ "$dd_work" = 0 ]
