@@ -55,6 +55,12 @@ if [ -f $ev/enable ]; then
 	echo > /sys/kernel/tracing/trace
 fi
 
+# the CPU stays online through the park and keeps its cache topology:
+# kernfs gives a directory made anew another inode number.  The first
+# isolation offloads RCU through a full offline, the later ones do not.
+cache_ino() { stat -c %i $C/cpu$cpu/cache/index0 2>/dev/null; }
+check pre-cache [ -n "$(cache_ino)" ]
+
 udevadm monitor --kernel --property --subsystem-match=cpu > /tmp/uevents 2>&1 &
 mon=$!
 sleep 1
@@ -64,6 +70,8 @@ err=$(write isolated $C/cpu$cpu/state) || fail write-isolated "$err"
 figure isolate_ms "$(awk -v a="$t0" -v b="$(now_ms)" 'BEGIN { printf "%.1f", b - a }')"
 
 check state [ "$(cat $C/cpu$cpu/state)" = isolated ]
+ino0=$(cache_ino)
+check cache-isolated [ -n "$ino0" ]
 if [ -f $ev/enable ]; then
 	# the isolated CPU stays out of the timer migration hierarchy
 	grep -q "tmigr_cpu_online: cpu=$cpu " /sys/kernel/tracing/trace &&
@@ -126,6 +134,7 @@ figure release_ms "$(awk -v a="$t0" -v b="$(now_ms)" 'BEGIN { printf "%.1f", b -
 kill $mon
 
 check state-online [ "$(cat $C/cpu$cpu/state)" = online ]
+check cache-kept-release [ "$(cache_ino)" = "$ino0" ]
 check tmigr-back grep -q "tmigr_cpu_online: cpu=$cpu " /sys/kernel/tracing/trace
 echo 0 > $ev/enable
 check isolated-empty [ -z "$(cat $C/isolated)" ]
@@ -150,6 +159,14 @@ check user-irq-back [ "$(cat /proc/irq/$uirq/smp_affinity_list)" = 1-2 ]
 check uevent-isolated grep -q '^CPU_STATE=isolated' /tmp/uevents
 check uevent-online grep -q '^CPU_STATE=online' /tmp/uevents
 check uevent-devpath grep -q "^DEVPATH=/devices/system/cpu/cpu$cpu\$" /tmp/uevents
+
+write isolated $C/cpu$cpu/state >/dev/null || fail cache-isolate-again
+check cache-kept-isolate [ "$(cache_ino)" = "$ino0" ]
+write online $C/cpu$cpu/state >/dev/null || fail cache-release-again
+# the checks above could fail: a plain offline makes the directory anew
+write 0 $C/cpu$cpu/online >/dev/null && write 1 $C/cpu$cpu/online >/dev/null
+ino1=$(cache_ino)
+check cache-offline-anew [ -n "$ino1" -a "$ino1" != "$ino0" ]
 
 # leave the guest as we found it
 write "$wq_boot" $wq >/dev/null
