@@ -2,11 +2,14 @@
 /*
  * Both files share one shape: a header "CPU0 CPU1 ..." naming the online
  * CPUs (offline ones have no column), then rows "NAME: n0 n1 ... text".
- * Rows with fewer numbers than columns (ERR:, MIS:) are system-wide and
- * left out.  A file that does not end in a newline was cut short: the
+ * Rows with one number (ERR:, MIS:) are system-wide and left out; any
+ * other count of numbers than of columns means a CPU went on- or offline
+ * while the file was read (-EAGAIN: read it again).  A file that does not end in a newline was cut short: the
  * kernel always ends these with one, so it is refused whole.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +42,18 @@ static int find_column(const char *header, size_t len, unsigned int cpu,
 	}
 	*ncols = col;
 	return found;
+}
+
+/* Is the next field of a row, before @end, a count (digits alone)? */
+static bool one_more_count(const char *p, const char *end)
+{
+	while (p < end && *p == ' ')
+		p++;
+	if (p == end || !isdigit((unsigned char)*p))
+		return false;
+	while (p < end && isdigit((unsigned char)*p))
+		p++;
+	return p == end || *p == ' ';
 }
 
 /* The text after the counts, blanks squeezed: "IO-APIC 2-edge timer". */
@@ -87,23 +102,26 @@ int irqstat_parse(const char *text, unsigned int cpu, struct irqstat *out)
 			goto next;
 		namelen = colon - p;
 		p = colon + 1;
-		for (i = 0; i <= col; i++) {
+		for (i = 0; i < ncols; i++) {
 			char *end;
+			unsigned long long n = strtoull(p, &end, 10);
 
-			v = strtoull(p, &end, 10);
 			if (end == p || end > nl)
 				break;
+			if (i == col)
+				v = n;
 			p = end;
 		}
-		if (i <= col)
+		if (i == 1 && ncols > 1)
 			goto next;	/* a system-wide row */
-		for (; i < ncols; i++) {	/* the other CPUs' */
-			char *end;
-
-			strtoull(p, &end, 10);
-			if (end == p || end > nl)
-				break;
-			p = end;
+		/*
+		 * The kernel prints the header and each row for the CPUs
+		 * online at that moment: a CPU that went on- or offline
+		 * while the file was read shifts the columns of later rows.
+		 */
+		if (i < ncols || one_more_count(p, nl)) {
+			irqstat_free(&st);
+			return -EAGAIN;
 		}
 		rows = realloc(st.rows, (st.n + 1) * sizeof(*rows));
 		if (!rows) {

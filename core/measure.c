@@ -150,7 +150,8 @@ static int add_counts(struct cpuiso_ctx *ctx, struct cpuiso_noise *n,
 		r = irqstat_parse(after, n->cpu, &b);
 	if (r < 0) {
 		err(ctx, "%s: %s", file, r == -ENODEV ?
-		    "no column for the CPU (offline?)" :
+		    "no column for the CPU (offline?)" : r == -EAGAIN ?
+		    "its columns moved while it was read (CPU hotplug)" :
 		    "not in the kernel's format (cut short or garbled)");
 		return r;
 	}
@@ -684,6 +685,32 @@ static int read_proc(struct cpuiso_ctx *ctx, const char *file, char **ret)
 	return r;
 }
 
+/*
+ * /proc/interrupts, read again while a CPU going on- or offline shifted
+ * its columns half way (a few times: hotplug takes milliseconds).
+ */
+static int read_interrupts(struct cpuiso_ctx *ctx, unsigned int cpu,
+			   char **ret)
+{
+	for (int tries = 0;; tries++) {
+		_cleanup_free_ char *text = NULL;
+		struct irqstat st;
+		int r = read_proc(ctx, "/proc/interrupts", &text);
+
+		if (r < 0)
+			return r;
+		r = irqstat_parse(text, cpu, &st);
+		if (r == 0)
+			irqstat_free(&st);
+		/* other errors are reported when the window is computed */
+		if (r != -EAGAIN || tries == 9) {
+			*ret = TAKE_PTR(text);
+			return 0;
+		}
+		usleep(1000);
+	}
+}
+
 /**
  * cpuiso_measure_start: open a window on @cpu.
  *
@@ -727,7 +754,7 @@ CPUISO_EXPORT int cpuiso_measure_start(struct cpuiso_ctx *ctx, unsigned int cpu,
 		return r;
 	if (m->trace && (r = tracefs_set_on(m->trace, true)) < 0)
 		return r;
-	r = read_proc(ctx, "/proc/interrupts", &m->irq0);
+	r = read_interrupts(ctx, cpu, &m->irq0);
 	if (r >= 0)
 		r = read_proc(ctx, "/proc/softirqs", &m->soft0);
 	if (r < 0)
@@ -756,7 +783,7 @@ CPUISO_EXPORT int cpuiso_measure_stop(struct cpuiso_measure *m,
 
 	if (!m)
 		return -EINVAL;
-	r = read_proc(m->ctx, "/proc/interrupts", &irq1);
+	r = read_interrupts(m->ctx, m->cpu, &irq1);
 	if (r >= 0)
 		r = read_proc(m->ctx, "/proc/softirqs", &soft1);
 	t1 = now();

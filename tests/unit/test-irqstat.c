@@ -136,6 +136,39 @@ static void test_cut_and_desc(void **state)
 	irqstat_free(&b);
 }
 
+/*
+ * A CPU went offline or online between the header and a row: the row's
+ * counts no longer line up with the header's columns.  System-wide rows
+ * (one number) are left out, also when the CPU asked for is the first.
+ */
+static void test_columns_moved(void **state)
+{
+	struct irqstat st;
+
+	(void)state;
+	assert_int_equal(irqstat_parse("  CPU0 CPU1 CPU3\n"
+				       "LOC: 1 2 3 Local timer interrupts\n"
+				       "ERR: 7\n", 0, &st), 0);
+	assert_int_equal(st.n, 1);
+	assert_int_equal(irqstat_find(&st, "LOC")->count, 1);
+	assert_null(irqstat_find(&st, "ERR"));
+	irqstat_free(&st);
+	/* CPU 2 went online after the header: one count too many */
+	assert_int_equal(irqstat_parse("  CPU0 CPU1 CPU3\n"
+				       "LOC: 1 2 3 Local timer interrupts\n"
+				       "CAL: 1 2 9 3 Function call interrupts\n",
+				       3, &st), -EAGAIN);
+	/* CPU 1 went offline after the header: one too few */
+	assert_int_equal(irqstat_parse("  CPU0 CPU1 CPU3\n"
+				       " 24: 1 3 IR-PCI-MSIX 0-edge virtio0\n",
+				       3, &st), -EAGAIN);
+	/* a description that begins with digits and more is no count */
+	assert_int_equal(irqstat_parse("  CPU0 CPU1\n"
+				       "  9: 1 2 2-edge acpi\n", 1, &st), 0);
+	assert_int_equal(irqstat_find(&st, "9")->count, 2);
+	irqstat_free(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_softirqs),
 		cmocka_unit_test(test_recorded),
 		cmocka_unit_test(test_cut_and_desc),
+		cmocka_unit_test(test_columns_moved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
