@@ -4,8 +4,9 @@
  * CPUs (offline ones have no column), then rows "NAME: n0 n1 ... text".
  * Rows with one number (ERR:, MIS:) are system-wide and left out; any
  * other count of numbers than of columns means a CPU went on- or offline
- * while the file was read (-EAGAIN: read it again).  A file that does not end in a newline was cut short: the
- * kernel always ends these with one, so it is refused whole.
+ * while the file was read (-EAGAIN: read it again).  A file that does
+ * not end in a newline was cut short: the kernel always ends these with
+ * one, so it is refused whole.
  */
 #include <ctype.h>
 #include <errno.h>
