@@ -105,6 +105,8 @@ fi
 
 sed -n 's/^CPUISO-FIGURE /# figure /p' "$log.txt"
 sed -n 's/^CPUISO-FIGURE //p' "$log.txt" > "$logs/$group.figures"
+# CI shows a failing test's stderr only: the figures that go with it
+[ $failed = 0 ] || sed -n 's/^CPUISO-FIGURE /# figure /p' "$log.txt" >&2
 
 if [ -n "$record" ]; then
 	mkdir -p "$record/$group"

@@ -36,6 +36,8 @@ for w in dq dk dv ds dd; do
 	for k in LOC CAL RES TLB; do figure "${w}_$k" "$(row /tmp/$w $k)"; done
 	figure "${w}_kworker" "$(val /tmp/$w kworker)"
 	figure "${w}_iterations" "$(val /tmp/$w iterations)"
+	# the spin's time in the kernel: IPIs that find it there are due
+	figure "${w}_stime" "$(val /tmp/$w stime)"
 done
 figure sync_core_deferred "$((s1 - s0))"
 figure tlb_kernel_deferred "$((t1 - t0))"
@@ -46,6 +48,16 @@ figure tlb_kernel_deferred "$((t1 - t0))"
 # which under TCG lasts milliseconds) is still an IPI, by design: a few
 # beyond the quiet window's are allowed (seen: 3)
 qc=$(row /tmp/dq CAL); qt=$(row /tmp/dq TLB); qk=$(val /tmp/dq kworker)
+# A window that caught CPU 2 in the kernel for long (CI once counted 158
+# call-function IPIs against a quiet 18, on a host loaded by other
+# guests) is measured once more; without deferral every window takes
+# about six IPIs per flip, so a missing deferral fails both
+for w in dk:static_key dv:vmap; do
+	[ "$(row /tmp/${w%%:*} CAL)" -le $((qc + 5)) ] && continue
+	figure "${w%%:*}_CAL_first" "$(row /tmp/${w%%:*} CAL)"
+	defer_window 2 "${w#*:}" 8 "/tmp/${w%%:*}"
+	figure "${w%%:*}_CAL_again" "$(row /tmp/${w%%:*} CAL)"
+done
 check static-key-ran [ "$(val /tmp/dk iterations)" -gt 10 ]
 check static-key-no-ipi [ "$(row /tmp/dk CAL)" -le $((qc + 5)) ]
 check sync-deferred [ "$s1" -gt "$s0" ]
