@@ -72,11 +72,12 @@ echo "# qemu exited $rc after $(( $(date +%s) - start )) s"
 
 n=0
 failed=0
-tap() {	# tap ok|fail|skip NAME [WHY]
+tap() {	# tap ok|fail|skip|todo NAME [WHY]
 	n=$((n + 1))
 	case $1 in
 	ok) echo "ok $n - $group/$2" ;;
 	skip) echo "ok $n - $group/$2 # SKIP ${3:-}" ;;
+	todo) echo "not ok $n - $group/$2 # TODO ${3:-}" ;;
 	*) echo "not ok $n - $group/$2${3:+: $3}"; failed=$((failed + 1)) ;;
 	esac
 }

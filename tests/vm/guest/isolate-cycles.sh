@@ -55,5 +55,23 @@ done
 wait
 check race-state [ "$(cat $C/cpu2/state)" = online ]
 check race-isolated [ -z "$(cat $C/isolated)" ]
+
+# the unbound workers outlive an isolation and its release: the pools of
+# the housekeeping mask are kept for the way back, not destroyed and made
+# anew with new workers (a new kthread each)
+uworkers() {
+	for d in /proc/[0-9]*; do
+		case $(cat "$d/comm" 2>/dev/null) in kworker/u*) echo "${d#/proc/}" ;; esac
+	done
+}
+uworkers > /tmp/uw.before
+write isolated $C/cpu2/state >/dev/null
+write online $C/cpu2/state >/dev/null
+uworkers > /tmp/uw.after
+gone=$(grep -cvxFf /tmp/uw.after /tmp/uw.before)
+figure unbound_workers "$(wc -l < /tmp/uw.before)"
+figure unbound_workers_gone "$gone"
+check unbound-workers-seen [ -s /tmp/uw.before ]
+check unbound-workers-kept [ "$gone" = 0 ]
 [ -n "$FAILED" ] || ok cycles
 rmmod cpuiso

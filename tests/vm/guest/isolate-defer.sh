@@ -58,12 +58,33 @@ for w in dk:static_key dv:vmap; do
 	defer_window 2 "${w#*:}" 8 "/tmp/${w%%:*}"
 	figure "${w%%:*}_CAL_again" "$(row /tmp/${w%%:*} CAL)"
 done
+# Stray ticks: now and then (CI, and 1 of 4 local runs of the isolate
+# group) CPU 2 takes 15 to 130 local timer interrupts a second through
+# these windows where it takes one, cause not found yet.  Each puts the
+# spin in the kernel, where a flip's sync is an IPI by design, so a window
+# with more than 3 a second reports its IPI check as a known defect (TODO)
+# instead of passing or failing it, and the causes are traced once.
+ticking() { [ "$(row "/tmp/$1" LOC)" -gt 24 ]; }
+ipi_check() {	# NAME WINDOW COMMAND...
+	local name=$1 w=$2
+	shift 2
+	if ticking "$w"; then
+		todo "$name" "CPU 2 took $(row "/tmp/$w" LOC) local timer IRQs in 8 s: $*"
+	else
+		check "$name" "$@"
+	fi
+}
+if ticking dq || ticking dk || ticking dv; then
+	noise 2 4 trace > /tmp/dtick
+	figure stray_tick_loc "$(row /tmp/dtick LOC)"
+	figure stray_tick_causes "$(sed -n 's/^cause\.//p' /tmp/dtick | tr '\n' ';')"
+fi
 check static-key-ran [ "$(val /tmp/dk iterations)" -gt 10 ]
-check static-key-no-ipi [ "$(row /tmp/dk CAL)" -le $((qc + 5)) ]
+ipi_check static-key-no-ipi dk [ "$(row /tmp/dk CAL)" -le $((qc + 5)) ]
 check sync-deferred [ "$s1" -gt "$s0" ]
 check vmap-ran [ "$(val /tmp/dv iterations)" -gt 10 ]
-check vmap-no-ipi [ "$(row /tmp/dv CAL)" -le $((qc + 5)) ]
-check vmap-no-tlb-ipi [ "$(row /tmp/dv TLB)" -le $((qt + 2)) ]
+ipi_check vmap-no-ipi dv [ "$(row /tmp/dv CAL)" -le $((qc + 5)) ]
+ipi_check vmap-no-tlb-ipi dv [ "$(row /tmp/dv TLB)" -le $((qt + 2)) ]
 check tlb-deferred [ "$t1" -gt "$t0" ]
 # the spin's exit entered the kernel: the deferred work ran there
 check sync-ran [ "$(deferral 2 sync_core_run)" -gt "$r0" ]
@@ -76,7 +97,7 @@ figure stat_refresh_work_cpu2 "$ds_work"
 figure drop_caches_work_cpu2 "$dd_work"
 check stat-refresh-ran [ "$(val /tmp/ds iterations)" -ge 3 ]
 check stat-refresh-no-work [ "$ds_work" = 0 ]
-check stat-refresh-no-ipi [ "$(row /tmp/ds CAL)" -le $((qc + 5)) ]
+ipi_check stat-refresh-no-ipi ds [ "$(row /tmp/ds CAL)" -le $((qc + 5)) ]
 check stat-refresh-few-kworker [ "$(val /tmp/ds kworker)" -le $((qk + 2)) ]
 check drop-caches-ran [ "$(val /tmp/dd iterations)" -ge 3 ]
 check drop-caches-no-work [ "$dd_work" = 0 ]

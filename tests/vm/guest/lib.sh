@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by every guest test: report results and figures on the console.
-# The runner turns "CPUISO-RESULT name ok|fail|skip why" into TAP.
+# The runner turns "CPUISO-RESULT name ok|fail|skip|todo why" into TAP.
 
 T=$(basename "$0" .sh)
 C=/sys/devices/system/cpu
@@ -8,6 +8,8 @@ C=/sys/devices/system/cpu
 ok() { echo "CPUISO-RESULT $T${1:+/$1} ok${2:+ $2}"; }
 fail() { echo "CPUISO-RESULT $T${1:+/$1} fail ${2:-}"; FAILED=1; }
 skip() { echo "CPUISO-RESULT $T${1:+/$1} skip ${2:-}"; }
+# a known defect, reported (TAP "not ok # TODO") and named in the notes
+todo() { echo "CPUISO-RESULT $T${1:+/$1} todo ${2:-}"; }
 figure() { echo "CPUISO-FIGURE $1=$2"; }
 
 # check SUBNAME COMMAND...: one result from a command's success
