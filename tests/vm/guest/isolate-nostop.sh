@@ -40,7 +40,13 @@ check stopper-cpu3-idle [ "$SPIN_STOP_busy" = 0 ]
 # The floor is the remote 1 Hz tick, 3 interrupts a cycle (a kick, the
 # tick, a resched IPI): an 8 s window holds 6 to 8 cycles depending on
 # where it starts, so one more cycle than the quiet window is jitter.
-check bystander-quiet [ "$b" -le $((q + 3)) ]
+# A quiet window below the floor's top is no tighter bound (CI: quiet 15
+# with 4 kicks in 8 s, transitions 21 at 7 cycles): the bound is one
+# cycle above the larger of the two.  The 9-patch design's 20
+# transitions gave 329, plain offline cycles give 40 to 150.
+floor=24
+[ "$q" -gt $floor ] && floor=$q
+check bystander-quiet [ "$b" -le $((floor + 3)) ]
 # the measurement sees stop_machine when there is one: CPU 3's stopper
 # runs at least once per offline (twice on x86, MTRR sync at online).
 # Its interrupts are a figure only: the cycles can outlast the 8 s
