@@ -53,7 +53,7 @@ qc=$(row /tmp/dq CAL); qt=$(row /tmp/dq TLB); qk=$(val /tmp/dq kworker)
 # interrupts were not recorded then, the stray ticks below are the
 # likely cause); without deferral every window takes about six IPIs per
 # flip, so a missing deferral fails both
-for w in dk:static_key dv:vmap; do
+for w in dk:static_key dv:vmap ds:stat_refresh; do
 	[ "$(row /tmp/${w%%:*} CAL)" -le $((qc + 5)) ] && continue
 	figure "${w%%:*}_CAL_first" "$(row /tmp/${w%%:*} CAL)"
 	defer_window 2 "${w#*:}" 8 "/tmp/${w%%:*}"
