@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Task and interrupt affinity on runtime-isolated CPUs.
+ * Task affinity on runtime-isolated CPUs.
  *
  * The isolation empties the CPU, and the scheduler builds no domain over
  * it when it comes back isolated, but the affinity masks of existing tasks
- * (unbound kthreads, and user tasks nobody pinned) and of interrupts still
- * name it: a fork or a wake-up there would stay there, since nothing
- * balances an isolated CPU. Boot-time isolcpus avoids this by narrowing
- * init's mask before anything is forked. When an isolated CPU comes up,
- * those masks are narrowed to the housekeeping CPUs and what they were is
- * recorded; tasks forked later inherit the narrowed mask. When a housekeeping CPU comes up
+ * (unbound kthreads, and user tasks nobody pinned) still name it: a fork
+ * or a wake-up there would stay there, since nothing balances an isolated
+ * CPU. Boot-time isolcpus avoids this by narrowing init's mask before
+ * anything is forked. When an isolated CPU comes up, those masks are
+ * narrowed to the housekeeping CPUs and what they were is recorded; tasks
+ * forked later inherit the narrowed mask. When a housekeeping CPU comes up
  * (a release, or a plain online), each record gets that CPU back, but only
  * if its mask is still the one we set: a mask somebody changed meanwhile
- * (sched_setaffinity, /proc/irq) is his and stays as it is.
+ * (sched_setaffinity) is his and stays as it is. Interrupt affinity is the
+ * kernel's own "irq" isolation step.
  */
 #include <linux/cpumask.h>
-#include <linux/irq.h>
-#include <linux/interrupt.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -29,8 +28,7 @@
 
 struct saved_affinity {
 	struct list_head node;
-	struct task_struct *task;	/* NULL for an interrupt */
-	unsigned int irq;
+	struct task_struct *task;
 	cpumask_var_t orig;		/* before any isolation */
 	cpumask_var_t applied;		/* what we set last */
 };
@@ -41,29 +39,26 @@ static DEFINE_MUTEX(saved_lock);
 static void saved_free(struct saved_affinity *s)
 {
 	list_del(&s->node);
-	if (s->task)
-		put_task_struct(s->task);
+	put_task_struct(s->task);
 	free_cpumask_var(s->orig);
 	free_cpumask_var(s->applied);
 	kfree(s);
 }
 
-static struct saved_affinity *saved_find(struct task_struct *task,
-					 unsigned int irq)
+static struct saved_affinity *saved_find(struct task_struct *task)
 {
 	struct saved_affinity *s;
 
 	list_for_each_entry(s, &saved, node)
-		if (s->task == task && (task || s->irq == irq))
+		if (s->task == task)
 			return s;
 	return NULL;
 }
 
 static struct saved_affinity *saved_get(struct task_struct *task,
-					unsigned int irq,
 					const struct cpumask *cur)
 {
-	struct saved_affinity *s = saved_find(task, irq);
+	struct saved_affinity *s = saved_find(task);
 
 	if (s)
 		return s;
@@ -76,10 +71,8 @@ static struct saved_affinity *saved_get(struct task_struct *task,
 		kfree(s);
 		return NULL;
 	}
-	if (task)
-		get_task_struct(task);
+	get_task_struct(task);
 	s->task = task;
-	s->irq = irq;
 	cpumask_copy(s->orig, cur);
 	list_add_tail(&s->node, &saved);
 	return s;
@@ -149,7 +142,7 @@ static void narrow_tasks(unsigned int cpu, struct cpumask *tmp)
 		struct saved_affinity *s;
 
 		if (cpumask_and(tmp, &p->cpus_mask, task_hk_mask(p))) {
-			s = saved_get(p, 0, &p->cpus_mask);
+			s = saved_get(p, &p->cpus_mask);
 			if (s && !set_cpus_allowed_ptr(p, tmp))
 				cpumask_copy(s->applied, tmp);
 			else if (s && cpumask_equal(s->orig, &p->cpus_mask))
@@ -174,7 +167,7 @@ static void widen_newborn(unsigned int cpu, struct cpumask *tmp)
 		struct task_struct *p = tasks[i];
 
 		cpumask_andnot(tmp, task_hk_mask(p), cpumask_of(cpu));
-		if (!saved_find(p, 0) && cpumask_equal(&p->cpus_mask, tmp)) {
+		if (!saved_find(p) && cpumask_equal(&p->cpus_mask, tmp)) {
 			cpumask_set_cpu(cpu, tmp);
 			set_cpus_allowed_ptr(p, tmp);
 		}
@@ -183,73 +176,16 @@ static void widen_newborn(unsigned int cpu, struct cpumask *tmp)
 	kfree(tasks);
 }
 
-/*
- * The mask /proc/irq/N/smp_affinity shows: a move the chip defers to the
- * next interrupt is pending, and what was asked for is the pending mask.
- */
-static const struct cpumask *irq_user_mask(struct irq_data *d)
-{
-#ifdef CONFIG_GENERIC_PENDING_IRQ
-	if (irqd_is_setaffinity_pending(d)) {
-		struct irq_desc *desc = container_of(d->common, struct irq_desc,
-						     irq_common_data);
-
-		return desc->pending_mask;
-	}
-#endif
-	return irq_data_get_affinity_mask(d);
-}
-
-static bool irq_is_movable(struct irq_data *d)
-{
-	return !irqd_affinity_is_managed(d) && !irqd_is_per_cpu(d) &&
-	       irqd_can_balance(d);
-}
-
-static void narrow_irqs(unsigned int cpu, struct cpumask *tmp)
-{
-	const struct cpumask *hk = housekeeping_cpumask(HK_TYPE_MANAGED_IRQ);
-	unsigned int irq;
-
-	for (irq = 0; irq < nr_irqs; irq++) {
-		struct irq_data *d = irq_get_irq_data(irq);
-		const struct cpumask *aff;
-		struct saved_affinity *s;
-
-		if (!d)
-			continue;
-		aff = irq_user_mask(d);
-		if (!irq_is_movable(d) || !cpumask_test_cpu(cpu, aff) ||
-		    !cpumask_and(tmp, aff, hk))
-			continue;
-		s = saved_get(NULL, irq, aff);
-		if (s && !irq_set_affinity(irq, tmp))
-			cpumask_copy(s->applied, tmp);
-		else if (s && cpumask_equal(s->orig, aff))
-			saved_free(s);
-	}
-}
-
-static const struct cpumask *current_mask(struct saved_affinity *s)
-{
-	struct irq_data *d;
-
-	if (s->task)
-		return &s->task->cpus_mask;
-	d = irq_get_irq_data(s->irq);
-	return d ? irq_user_mask(d) : NULL;
-}
-
 /* Give @cpu back to every record that had it; all CPUs if @cpu < 0. */
 static void restore(int cpu, struct cpumask *tmp)
 {
 	struct saved_affinity *s, *next;
 
 	list_for_each_entry_safe(s, next, &saved, node) {
-		const struct cpumask *cur = current_mask(s);
+		const struct cpumask *cur = &s->task->cpus_mask;
 		int ret;
 
-		if ((s->task && (s->task->flags & PF_EXITING)) || !cur ||
+		if ((s->task->flags & PF_EXITING) ||
 		    !cpumask_equal(cur, s->applied)) {
 			saved_free(s);	/* gone, or set by somebody else */
 			continue;
@@ -261,8 +197,7 @@ static void restore(int cpu, struct cpumask *tmp)
 		else
 			continue;
 
-		ret = s->task ? set_cpus_allowed_ptr(s->task, tmp) :
-				irq_set_affinity(s->irq, tmp);
+		ret = set_cpus_allowed_ptr(s->task, tmp);
 		if (!ret)
 			cpumask_copy(s->applied, tmp);
 		if (ret || cpumask_equal(s->applied, s->orig))
@@ -282,7 +217,6 @@ int cpuiso_affinity_online(unsigned int cpu)
 		widen_newborn(cpu, tmp);
 	} else {
 		narrow_tasks(cpu, tmp);
-		narrow_irqs(cpu, tmp);
 	}
 	mutex_unlock(&saved_lock);
 	free_cpumask_var(tmp);

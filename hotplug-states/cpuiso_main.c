@@ -4,7 +4,7 @@
  * the core. The core (kernel-patches/) parks a CPU above
  * CPUHP_TEARDOWN_CPU, changes its roles in CPUHP_AP_ISOLATION on the way
  * back up, and the states below run after it and finish the hand-over for
- * what the core does not move (task and interrupt affinity masks).
+ * what the core does not move (task affinity masks).
  *
  * One table, like cpuhp_hp_states[]: registration order is bring-up
  * order, teardown runs backwards.

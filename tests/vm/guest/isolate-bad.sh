@@ -99,7 +99,7 @@ write online $C/cpu2/state >/dev/null || fail release-after-faults "release fail
 same faults-leave-nothing /tmp/s0
 
 # a failure at each row of the isolation step table, both ways
-rows="cpuset housekeeping tick defer irq_default watchdog timers"
+rows="cpuset housekeeping tick defer irq_default irq watchdog timers"
 check fail-file [ "$(cat $C/cpu2/isolation_fail)" = none ]
 check fail-bad-row [ "$(write nosuchrow $C/cpu2/isolation_fail)" = "Invalid argument" ]
 row_fails() {	# row_fails ROW WORD: the write fails, nothing changes

@@ -127,6 +127,14 @@ check pinned-runs lt 100 "$a"
 # a user change made while isolated must survive the release
 ukt=$(head -n 1 /tmp/k.iso | cut -d' ' -f1)
 taskset -p -c 0 "$ukt" >/dev/null || fail user-kthread "taskset $ukt"
+# ... as must an IRQ mask set while isolated, on an IRQ the isolation narrowed
+uirq2=
+while read -r irq mask eff; do
+	[ "$irq" != "$uirq" ] && grep -qx "$irq" /tmp/i.movable &&
+		in_list $cpu "$mask" && { uirq2=$irq; uirq2_mask=$mask; break; }
+done < /tmp/i.before
+check pre-user-irq2 [ -n "$uirq2" ]
+write 0 /proc/irq/$uirq2/smp_affinity_list >/dev/null || fail user-irq2 "cannot write irq $uirq2"
 
 t0=$(now_ms)
 err=$(write online $C/cpu$cpu/state) || fail write-online "$err"
@@ -150,11 +158,13 @@ grep -v "^$ukt " /tmp/k.before | while read -r pid mask; do
 done > /tmp/k.diff
 check kthreads-restored [ ! -s /tmp/k.diff ]
 [ -s /tmp/k.diff ] && cat /tmp/k.diff
-irq_masks | cut -d' ' -f1-2 > /tmp/i.after
-cut -d' ' -f1-2 /tmp/i.before | diff - /tmp/i.after > /tmp/i.diff
+irq_masks | cut -d' ' -f1-2 | grep -v "^$uirq2 " > /tmp/i.after
+cut -d' ' -f1-2 /tmp/i.before | grep -v "^$uirq2 " | diff - /tmp/i.after > /tmp/i.diff
 check irqs-restored [ ! -s /tmp/i.diff ]
 [ -s /tmp/i.diff ] && cat /tmp/i.diff
 check user-irq-back [ "$(cat /proc/irq/$uirq/smp_affinity_list)" = 1-2 ]
+check user-irq-set-while-isolated-kept [ "$(cat /proc/irq/$uirq2/smp_affinity_list)" = 0 ]
+write "$uirq2_mask" /proc/irq/$uirq2/smp_affinity_list >/dev/null
 
 check uevent-isolated grep -q '^CPU_STATE=isolated' /tmp/uevents
 check uevent-online grep -q '^CPU_STATE=online' /tmp/uevents
