@@ -819,11 +819,11 @@ static int change_locked(struct cpuiso_ctx *ctx,
 		return 0;
 	}
 
-	/* the kthread and IRQ hand-over of the patched kernel lives in cpuiso.ko */
+	/* the task mask hand-over of the patched kernel lives in cpuiso.ko */
 	if (isolates && backend == CPUISO_BACKEND_STATE) {
 		r = cpuiso_module_load(ctx);
 		if (r < 0 && r != -EOPNOTSUPP && result_note(res,
-			"cpuiso.ko not loaded (%s): task and IRQ masks keep the isolated CPUs",
+			"cpuiso.ko not loaded (%s): task masks keep the isolated CPUs",
 			strerror(-r)) < 0)
 			return -ENOMEM;
 	}
