@@ -10,10 +10,15 @@
  * anything is forked. When an isolated CPU comes up, those masks are
  * narrowed to the housekeeping CPUs and what they were is recorded; tasks
  * forked later inherit the narrowed mask. When a housekeeping CPU comes up
- * (a release, or a plain online), each record gets that CPU back, but only
- * if its mask is still the one we set: a mask somebody changed meanwhile
- * (sched_setaffinity) is his and stays as it is. Interrupt affinity is the
- * kernel's own "irq" isolation step.
+ * (a release, or a plain online), each record gets that CPU back.
+ *
+ * Every change goes through sched_replace_affinity(), which compares and
+ * sets under the task's locks: a mask set meanwhile by sched_setaffinity(),
+ * a cpuset or the kernel is never overwritten, and the record of that task
+ * is dropped. Tasks of child cpusets are left to their cpuset, whose
+ * hotplug handling sets their masks, as they are with isolcpus=. The walk
+ * over all tasks only picks candidates; the decision is taken under the
+ * locks. Interrupt affinity is the kernel's own "irq" isolation step.
  */
 #include <linux/cpumask.h>
 #include <linux/list.h>
@@ -79,13 +84,14 @@ static struct saved_affinity *saved_get(struct task_struct *task,
 }
 
 /*
- * A task whose affinity is ours to narrow: not bound by the kernel
- * (per-CPU kthreads, workqueue workers) and never given a mask by
- * sched_setaffinity(), whose user_cpus_ptr also passes to its children.
+ * A candidate: not bound by the kernel (per-CPU kthreads, workqueue
+ * workers) and never given a mask by sched_setaffinity(), whose
+ * user_cpus_ptr also passes to its children. Read without locks, as a
+ * hint; sched_replace_affinity() checks again under them.
  */
 static bool task_is_wide(struct task_struct *p)
 {
-	return !(p->flags & (PF_NO_SETAFFINITY | PF_EXITING)) &&
+	return !(READ_ONCE(p->flags) & (PF_NO_SETAFFINITY | PF_EXITING)) &&
 	       !READ_ONCE(p->user_cpus_ptr);
 }
 
@@ -95,7 +101,17 @@ static const struct cpumask *task_hk_mask(struct task_struct *p)
 							    HK_TYPE_DOMAIN);
 }
 
-/* Wide tasks whose mask has @cpu (or lacks it), referenced. */
+/* @p's mask, read under the lock that every change of it takes */
+static void task_mask_read(struct task_struct *p, struct cpumask *dst)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&p->pi_lock, flags);
+	cpumask_copy(dst, &p->cpus_mask);
+	raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+}
+
+/* Candidates whose mask seems to have @cpu (or to lack it), referenced. */
 static int collect_tasks(unsigned int cpu, bool has, struct task_struct ***ret)
 {
 	struct task_struct *g, *p, **tasks = NULL;
@@ -131,24 +147,36 @@ static int collect_tasks(unsigned int cpu, bool has, struct task_struct ***ret)
 	return n;
 }
 
-static void narrow_tasks(unsigned int cpu, struct cpumask *tmp)
+static void narrow_task(struct task_struct *p, unsigned int cpu,
+			struct cpumask *cur, struct cpumask *tmp)
+{
+	struct saved_affinity *s;
+	bool fresh;
+
+	task_mask_read(p, cur);
+	if (!cpumask_test_cpu(cpu, cur) ||
+	    !cpumask_and(tmp, cur, task_hk_mask(p)))
+		return;
+	fresh = !saved_find(p);
+	s = saved_get(p, cur);
+	if (!s)
+		return;
+	if (!sched_replace_affinity(p, cur, tmp))
+		cpumask_copy(s->applied, tmp);
+	else if (fresh)
+		saved_free(s);
+}
+
+static void narrow_tasks(unsigned int cpu, struct cpumask *cur,
+			 struct cpumask *tmp)
 {
 	struct task_struct **tasks = NULL;
 	int i, n;
 
 	n = collect_tasks(cpu, true, &tasks);
 	for (i = 0; i < n; i++) {
-		struct task_struct *p = tasks[i];
-		struct saved_affinity *s;
-
-		if (cpumask_and(tmp, &p->cpus_mask, task_hk_mask(p))) {
-			s = saved_get(p, &p->cpus_mask);
-			if (s && !set_cpus_allowed_ptr(p, tmp))
-				cpumask_copy(s->applied, tmp);
-			else if (s && cpumask_equal(s->orig, &p->cpus_mask))
-				saved_free(s);
-		}
-		put_task_struct(p);
+		narrow_task(tasks[i], cpu, cur, tmp);
+		put_task_struct(tasks[i]);
 	}
 	kfree(tasks);
 }
@@ -157,7 +185,8 @@ static void narrow_tasks(unsigned int cpu, struct cpumask *tmp)
  * Tasks born while @cpu was isolated inherited the narrowed mask and have
  * no record: those left with exactly all other housekeeping CPUs get @cpu.
  */
-static void widen_newborn(unsigned int cpu, struct cpumask *tmp)
+static void widen_newborn(unsigned int cpu, struct cpumask *cur,
+			  struct cpumask *tmp)
 {
 	struct task_struct **tasks = NULL;
 	int i, n;
@@ -166,10 +195,10 @@ static void widen_newborn(unsigned int cpu, struct cpumask *tmp)
 	for (i = 0; i < n; i++) {
 		struct task_struct *p = tasks[i];
 
-		cpumask_andnot(tmp, task_hk_mask(p), cpumask_of(cpu));
-		if (!saved_find(p) && cpumask_equal(&p->cpus_mask, tmp)) {
-			cpumask_set_cpu(cpu, tmp);
-			set_cpus_allowed_ptr(p, tmp);
+		if (!saved_find(p)) {
+			cpumask_andnot(cur, task_hk_mask(p), cpumask_of(cpu));
+			cpumask_or(tmp, cur, cpumask_of(cpu));
+			sched_replace_affinity(p, cur, tmp);
 		}
 		put_task_struct(p);
 	}
@@ -182,14 +211,6 @@ static void restore(int cpu, struct cpumask *tmp)
 	struct saved_affinity *s, *next;
 
 	list_for_each_entry_safe(s, next, &saved, node) {
-		const struct cpumask *cur = &s->task->cpus_mask;
-		int ret;
-
-		if ((s->task->flags & PF_EXITING) ||
-		    !cpumask_equal(cur, s->applied)) {
-			saved_free(s);	/* gone, or set by somebody else */
-			continue;
-		}
 		if (cpu < 0)
 			cpumask_copy(tmp, s->orig);
 		else if (cpumask_test_cpu(cpu, s->orig))
@@ -197,29 +218,35 @@ static void restore(int cpu, struct cpumask *tmp)
 		else
 			continue;
 
-		ret = set_cpus_allowed_ptr(s->task, tmp);
-		if (!ret)
-			cpumask_copy(s->applied, tmp);
-		if (ret || cpumask_equal(s->applied, s->orig))
+		/* fails if the mask is no longer ours: then it is not */
+		if (sched_replace_affinity(s->task, s->applied, tmp) ||
+		    cpumask_equal(tmp, s->orig))
 			saved_free(s);
+		else
+			cpumask_copy(s->applied, tmp);
 	}
 }
 
 int cpuiso_affinity_online(unsigned int cpu)
 {
-	cpumask_var_t tmp;
+	cpumask_var_t cur, tmp;
 
-	if (!zalloc_cpumask_var(&tmp, GFP_KERNEL))
+	if (!zalloc_cpumask_var(&cur, GFP_KERNEL))
 		return -ENOMEM;
+	if (!zalloc_cpumask_var(&tmp, GFP_KERNEL)) {
+		free_cpumask_var(cur);
+		return -ENOMEM;
+	}
 	mutex_lock(&saved_lock);
 	if (housekeeping_cpu(cpu, HK_TYPE_KTHREAD)) {
 		restore(cpu, tmp);
-		widen_newborn(cpu, tmp);
+		widen_newborn(cpu, cur, tmp);
 	} else {
-		narrow_tasks(cpu, tmp);
+		narrow_tasks(cpu, cur, tmp);
 	}
 	mutex_unlock(&saved_lock);
 	free_cpumask_var(tmp);
+	free_cpumask_var(cur);
 	return 0;
 }
 

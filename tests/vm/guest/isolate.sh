@@ -47,6 +47,17 @@ check pre-kthread-on-cpu grep -Eq " (.*[,-])?$cpu([,-]|\$)|-3" /tmp/k.before
 taskset -c $cpu sleep 1000 &
 upin=$!
 mask_of() { sed -n 's/^Cpus_allowed_list:\t*//p' /proc/$1/status; }
+# a task nobody pinned loses the CPU while it is isolated ...
+sleep 1000 &
+uwide=$!
+# ... but one of a child cpuset keeps its cpuset's CPUs, as with isolcpus=:
+# cpuset's hotplug handling owns its mask
+echo +cpuset > $cg/cgroup.subtree_control || fail pre-cpuset "no cpuset controller"
+mkdir -p $cg/cpuiso-child
+sleep 1000 &
+ucs=$!
+echo $ucs > $cg/cpuiso-child/cgroup.procs || fail pre-cpuset "cannot move $ucs"
+check pre-child-cpuset-mask [ "$(mask_of $ucs)" = "$(cat $cg/cpuiso-child/cpuset.cpus.effective)" ]
 
 # timer migration: trace which CPUs join the hierarchy on the way up
 ev=/sys/kernel/tracing/events/timer_migration/tmigr_cpu_online
@@ -99,6 +110,7 @@ while read -r irq mask eff; do
 		fail irq-mask "irq $irq mask $mask"
 done < /tmp/i.iso
 check pinned-before-kept [ "$(mask_of $upin)" = $cpu ]
+check wide-task-narrowed [ "$(mask_of $uwide)" = 0-1,3 ]
 check user-irq-narrowed [ "$(cat /proc/irq/$uirq/smp_affinity_list)" = 1 ]
 
 # a load with wide affinity keeps off the CPU ...
@@ -127,6 +139,8 @@ check pinned-runs lt 100 "$a"
 # a user change made while isolated must survive the release
 ukt=$(head -n 1 /tmp/k.iso | cut -d' ' -f1)
 taskset -p -c 0 "$ukt" >/dev/null || fail user-kthread "taskset $ukt"
+# even one that asks for the very mask the isolation set
+taskset -p -c 0-1,3 "$uwide" >/dev/null || fail user-wide "taskset $uwide"
 # ... as must an IRQ mask set while isolated, on an IRQ the isolation narrowed
 uirq2=
 while read -r irq mask eff; do
@@ -150,7 +164,8 @@ check domain-back [ -n "$(ls $dom | grep domain)" ]
 check wq-requested-back [ "$(cat $wq)" = 5 ]
 check user-kthread-kept [ "$(mask_of $ukt)" = 0 ]
 check pinned-before-after-release [ "$(mask_of $upin)" = $cpu ]
-kill $upin
+check user-same-mask-kept [ "$(mask_of $uwide)" = 0-1,3 ]
+kill $upin $uwide
 kthread_masks noirq | grep -v "^$ukt " > /tmp/k.after
 grep -v "^$ukt " /tmp/k.before | while read -r pid mask; do
 	[ -d /proc/$pid ] || continue
@@ -172,7 +187,14 @@ check uevent-devpath grep -q "^DEVPATH=/devices/system/cpu/cpu$cpu\$" /tmp/ueven
 
 write isolated $C/cpu$cpu/state >/dev/null || fail cache-isolate-again
 check cache-kept-isolate [ "$(cache_ino)" = "$ino0" ]
+# (the first isolation went through a full offline, whose cpuset update
+# gave the child cpuset's task its mask anew: this one does not)
+check child-cpuset-task-left [ "$(mask_of $ucs)" = "$(cat $cg/cpuiso-child/cpuset.cpus.effective)" ]
 write online $C/cpu$cpu/state >/dev/null || fail cache-release-again
+check child-cpuset-task-after-release [ "$(mask_of $ucs)" = "$(cat $cg/cpuiso-child/cpuset.cpus.effective)" ]
+kill $ucs
+wait $ucs 2>/dev/null
+rmdir $cg/cpuiso-child
 # the checks above could fail: a plain offline makes the directory anew
 write 0 $C/cpu$cpu/online >/dev/null && write 1 $C/cpu$cpu/online >/dev/null
 ino1=$(cache_ino)
