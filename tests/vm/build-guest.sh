@@ -36,6 +36,11 @@ DESTDIR=$stage meson install -C "$ub" --no-rebuild --quiet >/dev/null
 release=$(make -s -C "$kdir/linux" ARCH=x86_64 kernelrelease)
 mkdir -p "$stage/lib/modules/$release/extra"
 for src in hotplug-states tests/vm/kmod; do
+	# cpuiso.ko needs the series (sched_replace_affinity): not for stock
+	if [ "$src" = hotplug-states ] &&
+	   ! grep -qw sched_replace_affinity "$kdir/linux/Module.symvers"; then
+		continue
+	fi
 	mb=$outdir/module/$(basename "$src")
 	rm -rf "$mb"
 	mkdir -p "$(dirname "$mb")"
