@@ -7,8 +7,8 @@
  * (unbound kthreads, and user tasks nobody pinned) still name it: a fork
  * or a wake-up there would stay there, since nothing balances an isolated
  * CPU. Boot-time isolcpus avoids this by narrowing init's mask before
- * anything is forked. When an isolated CPU comes up, those masks are
- * narrowed to the housekeeping CPUs and what they were is recorded; tasks
+ * anything is forked. When an isolated CPU comes up, those masks lose it,
+ * if a housekeeping CPU is left in them, and what they were is recorded; tasks
  * forked later inherit the narrowed mask. When a housekeeping CPU comes up
  * (a release, or a plain online), each record gets that CPU back.
  *
@@ -154,9 +154,11 @@ static void narrow_task(struct task_struct *p, unsigned int cpu,
 	bool fresh;
 
 	task_mask_read(p, cur);
+	/* only @cpu goes: CPUs isolated at boot stay as they were */
 	if (!cpumask_test_cpu(cpu, cur) ||
-	    !cpumask_and(tmp, cur, task_hk_mask(p)))
+	    !cpumask_intersects(cur, task_hk_mask(p)))
 		return;
+	cpumask_andnot(tmp, cur, cpumask_of(cpu));
 	fresh = !saved_find(p);
 	s = saved_get(p, cur);
 	if (!s)
