@@ -19,11 +19,6 @@ reps=${reps:-10}
 mean() { awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }'; }
 
 figure cpus "$(grep -c ^processor /proc/cpuinfo)"
-# getpid() cost on a CPU: the lowest of five runs, host noise being what
-# moves it most under TCG
-getpid_min() {
-	for _ in 1 2 3 4 5; do getpid_ns "$1"; done | sort -n | head -n 1
-}
 figure reps "$reps"
 figure getpid_ns_cpu1_before "$(getpid_min 1)"
 
