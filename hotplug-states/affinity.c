@@ -19,6 +19,14 @@
  * hotplug handling sets their masks, as they are with isolcpus=. The walk
  * over all tasks only picks candidates; the decision is taken under the
  * locks. Interrupt affinity is the kernel's own "irq" isolation step.
+ *
+ * Two gaps are left as isolcpus=domain leaves them. A task forked during
+ * the walk may copy its parent's mask before the parent loses the CPU and
+ * join the task list after the walk: it keeps the CPU. And a change of a
+ * cpuset partition sets the masks of the root cpuset's tasks to every CPU
+ * outside partitions. No sched domain spans an isolated CPU, so neither
+ * fork placement nor load balancing moves such a task there; only a
+ * wake-up by a task running on the CPU can, as at boot.
  */
 #include <linux/cpumask.h>
 #include <linux/list.h>
