@@ -68,14 +68,19 @@ strict syscall syscall "syscall 110"
 strict fault fault "page fault at"
 strict ipi ipi "ipi from CPU [01] at membarrier_private_expedited.* for ipi_mb"
 # a device IRQ routed to the CPU: the serial port's, by the administrator,
-# then console output that makes the UART interrupt
+# then console output that makes the UART interrupt.  The IRQ moves at its
+# next interrupt, on the CPU it leaves: done before the spin, or one that
+# comes while that CPU still runs the handler finds it in progress and
+# enters the kernel with no handler run, unnamed
 irq=$(awk -F: '/ttyS0/ { gsub(/ /, "", $1); print $1; exit }' /proc/interrupts)
 if [ -n "$irq" ]; then
 	old=$(cat /proc/irq/$irq/smp_affinity_list)
+	echo $cpu > /proc/irq/$irq/smp_affinity_list
+	echo "task-isolation: IRQ $irq moves to CPU $cpu"
+	sleep 1
 	tisol spin $cpu 4 strict:10 none > /tmp/tisol.out 2>&1 &
 	spinner=$!
 	sleep 2
-	echo $cpu > /proc/irq/$irq/smp_affinity_list
 	for i in 1 2 3 4 5; do echo "task-isolation: output for IRQ $irq, $i"; done
 	sleep 1
 	echo "$old" > /proc/irq/$irq/smp_affinity_list
