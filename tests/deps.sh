@@ -18,6 +18,8 @@ pkgs=(
 	ccache kmod
 	# the guest; rtla: the reference cpuiso verify is compared with
 	qemu-system-x86 busybox-static udev rtla
+	# the arm64 guest, cross-built
+	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 # the benchmarks' plots (tests/bench.sh), not needed by the tests
 [ "${1:-}" != bench ] || pkgs+=(gnuplot-nox)

@@ -5,7 +5,10 @@
 # applied and the test-bed config, once per cache key.  Prints the directory
 # that holds bzImage and the build tree (linux/) for out-of-tree modules.
 #
-#   build-kernel.sh [lockdep|fast|stock]
+#   build-kernel.sh [lockdep|fast|stock|arm64]
+#
+# arm64 is cross-built (Debian's gcc-aarch64-linux-gnu) from its own
+# fragment: an Image for QEMU's "virt" machine, without modules.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -27,6 +30,13 @@ if [ ! -f "$pristine/Makefile" ]; then
 	mv "$pristine.tmp" "$pristine"
 fi
 
+arch=x86_64 cross= image=arch/x86/boot/bzImage
+frags=("$top/tests/vm/kconfig/base.config" "$top/tests/vm/kconfig/$variant.config")
+if [ "$variant" = arm64 ]; then
+	arch=arm64 cross=aarch64-linux-gnu- image=arch/arm64/boot/Image
+	frags=("$top/tests/vm/kconfig/arm64.config")
+fi
+
 tmp=$out.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp"
@@ -44,8 +54,8 @@ done < <(series_files "$variant")
 log "applied $n patch(es)"
 
 mk() {
-	make -C "$tree" ARCH=x86_64 -j"$(nproc)" \
-	     CC="ccache gcc" HOSTCC="ccache gcc" \
+	make -C "$tree" ARCH=$arch CROSS_COMPILE=$cross -j"$(nproc)" \
+	     CC="ccache ${cross}gcc" HOSTCC="ccache gcc" \
 	     KBUILD_BUILD_TIMESTAMP=2024-01-01 KBUILD_BUILD_USER=cpuiso \
 	     KBUILD_BUILD_HOST=testbed "$@"
 }
@@ -53,9 +63,8 @@ export CCACHE_DIR=$cache/ccache CCACHE_BASEDIR=$tree CCACHE_NOHASHDIR=1
 export CCACHE_MAXSIZE=5G
 
 mk -s tinyconfig >/dev/null
-(cd "$tree" && ARCH=x86_64 ./scripts/kconfig/merge_config.sh -m .config \
-	"$top/tests/vm/kconfig/base.config" \
-	"$top/tests/vm/kconfig/$variant.config" >/dev/null)
+(cd "$tree" && ARCH=$arch ./scripts/kconfig/merge_config.sh -m .config \
+	"${frags[@]}" >/dev/null)
 mk -s olddefconfig >/dev/null
 
 # A fragment line that did not survive olddefconfig is a config bug: say so.
@@ -63,7 +72,7 @@ mk -s olddefconfig >/dev/null
 # the tree defines them: the stock kernel has no such symbol.
 known=$(grep -rhs --include='Kconfig*' -E '^(menu)?config [A-Z0-9_]+' "$tree" |
 	awk '{ print $2 }' | sort -u)
-missing=$(cat "$top/tests/vm/kconfig/base.config" "$top/tests/vm/kconfig/$variant.config" |
+missing=$(cat "${frags[@]}" |
 	grep -E '^CONFIG_[A-Z0-9_]+=[ym]' | while read -r l; do
 		sym=${l%%=*}
 		grep -qx "${sym#CONFIG_}" <<< "$known" || continue
@@ -73,11 +82,15 @@ missing=$(cat "$top/tests/vm/kconfig/base.config" "$top/tests/vm/kconfig/$varian
 
 log "building bzImage ($variant) in $tree"
 start=$(date +%s)
-mk -s bzImage modules_prepare
-mk -s modules >/dev/null
+if [ "$arch" = arm64 ]; then
+	mk -s Image
+else
+	mk -s bzImage modules_prepare
+	mk -s modules >/dev/null
+fi
 log "kernel built in $(( $(date +%s) - start )) s"
 
-cp "$tree/arch/x86/boot/bzImage" "$tmp/bzImage"
+cp "$tree/$image" "$tmp/"
 rm -rf "$out"
 mv "$tmp" "$out"
 ln -sfn "$out/linux" "$out/build"

@@ -5,8 +5,16 @@
 # the serial log into TAP.  A panic, oops, WARN, BUG, lockdep report, RCU
 # stall or time-out anywhere fails the run.
 #
-#   run-guest.sh [--smp N[,TOPOLOGY]] [--timeout SECONDS] [--variant lockdep|fast|stock]
-#                [--record DIR] GROUP
+#   run-guest.sh [--smp N[,TOPOLOGY]] [--timeout SECONDS] [--variant lockdep|fast|stock|arm64]
+#                [--record DIR] [--qmp] [--device QEMU_DEVICE] [--online-capable] GROUP
+#
+# --qmp: a QMP socket, and tests/vm/qmp.py runs the QMP commands the guest
+# prints (CPUISO-QMP {...}), such as device_add and device_del of a CPU;
+# --device: one more -device of QEMU;
+# --online-capable: the absent CPUs of --smp N,maxcpus=M can be hot-added
+# (a first boot prints the firmware's FADT and MADT, tests/vm/acpi63.py
+# makes them ACPI 6.3 tables with those CPUs online capable, and the
+# kernel's ACPI table upgrade takes them from the initrd)
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -14,12 +22,18 @@ smp=4
 tmo=1800
 variant=lockdep
 record=
+qmp_on=
+online_capable=
+devices=()
 while [ $# -gt 1 ]; do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--variant) variant=$2; shift 2 ;;
 	--record) record=$2; shift 2 ;;
+	--qmp) qmp_on=1; shift ;;
+	--device) devices+=(-device "$2"); shift 2 ;;
+	--online-capable) online_capable=1; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -50,25 +64,65 @@ initrd=$("$top/tests/vm/build-guest.sh" "$kdir" "$out/$variant") ||
 # a 2-queue virtio disk: its queue IRQs are managed, each over 2 CPUs
 disk=$out/disk.img
 [ -f "$disk" ] || truncate -s 16M "$disk"
+machine=(qemu-system-x86_64 -cpu max -kernel "$kdir/bzImage"
+	-drive "file=$disk,if=none,id=d0,format=raw"
+	-device "virtio-blk-pci,drive=d0,num-queues=2")
+console=ttyS0
+if [ "$variant" = arm64 ]; then
+	machine=(qemu-system-aarch64 -M virt -cpu cortex-a57 -kernel "$kdir/Image")
+	console=ttyAMA0
+fi
+
+# boot LOG INITRD APPEND: one boot, its serial console in LOG
+boot() {
+	# One TCG thread for all vCPUs: with a thread per vCPU, a CPU can run
+	# a stale translation of code another CPU is patching (text_poke_bp()
+	# with CONFIG_JUMP_LABEL) and trip an int3 the kernel no longer
+	# expects ("Oops: int3", seen at boot and in transitions).
+	timeout --kill-after=10 "$tmo" "${machine[@]}" \
+		-accel tcg,thread=single -smp "$smp" -m 1G \
+		-nographic -no-reboot -serial stdio -monitor none \
+		"${qmp[@]}" "${devices[@]}" -initrd "$2" \
+		-append "console=$console panic=-1 $3" </dev/null >"$1" 2>&1
+}
+
+qmp=()
+if [ -n "$online_capable" ]; then
+	early=$(mktemp -d)
+	boot "$logs/$group.acpi.log" "$initrd" cpuiso_tests=dump-acpi
+	for t in FACP APIC; do
+		tr -d '\r' < "$logs/$group.acpi.log" |
+			sed -n "/^CPUISO-ACPI-BEGIN $t/,/^CPUISO-ACPI-END/p" | sed '1d;$d' |
+			base64 -d > "$early/$t" || die "no $t table from the first boot"
+	done
+	mkdir -p "$early/cpio/kernel/firmware/acpi"
+	python3 "$top/tests/vm/acpi63.py" "$early/FACP" "$early/APIC" \
+		"$early/cpio/kernel/firmware/acpi" || die "ACPI tables not upgraded"
+	# the upgrade reads an uncompressed cpio at the start of the initrd
+	{ (cd "$early/cpio" && find kernel | cpio -o -H newc --quiet); cat "$initrd"; } \
+		> "$out/$variant/initrd-online-capable.img"
+	initrd=$out/$variant/initrd-online-capable.img
+	rm -rf "$early"
+fi
 
 log=$logs/$group.log
 echo "# $group: smp=$smp kernel=$kdir"
 echo "# serial log: $log"
+if [ -n "$qmp_on" ]; then
+	qmpdir=$(mktemp -d)
+	trap 'rm -rf "$qmpdir"' EXIT
+	qmp=(-qmp "unix:$qmpdir/qmp,server=on,wait=off")
+	: > "$log"
+	python3 "$top/tests/vm/qmp.py" "$qmpdir/qmp" "$log" 2>"$logs/$group.qmp" &
+fi
 start=$(date +%s)
-# One TCG thread for all vCPUs: with a thread per vCPU, a CPU can run a
-# stale translation of code another CPU is patching (text_poke_bp() with
-# CONFIG_JUMP_LABEL) and trip an int3 the kernel no longer expects
-# ("Oops: int3", seen at boot and in transitions).
-timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
-	-accel tcg,thread=single -cpu max -smp "$smp" -m 1G \
-	-nographic -no-reboot -serial stdio -monitor none \
-	-kernel "$kdir/bzImage" -initrd "$initrd" \
-	-drive "file=$disk,if=none,id=d0,format=raw" \
-	-device "virtio-blk-pci,drive=d0,num-queues=2" \
-	-append "console=ttyS0 panic=-1 cpuiso_tests=$tests $append" \
-	</dev/null >"$log" 2>&1
+boot "$log" "$initrd" "cpuiso_tests=$tests $append"
 rc=$?
 echo "# qemu exited $rc after $(( $(date +%s) - start )) s"
+if [ -n "$qmp_on" ]; then
+	wait
+	sed 's/^/# /' "$logs/$group.qmp"
+fi
 
 n=0
 failed=0
