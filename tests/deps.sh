@@ -18,8 +18,9 @@ pkgs=(
 	ccache kmod
 	# the guest; rtla: the reference cpuiso verify is compared with
 	qemu-system-x86 busybox-static udev rtla
-	# the arm64 guest, cross-built
+	# the arm64 and ppc64le guests, cross-built
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	qemu-system-ppc gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
 )
 # the benchmarks' plots (tests/bench.sh), not needed by the tests
 [ "${1:-}" != bench ] || pkgs+=(gnuplot-nox)

@@ -5,7 +5,8 @@
 # cpuiso and libcpuiso (plain build, no sanitizers), cpuiso.ko and the
 # test modules (tests/vm/kmod), the static noise helper, rtla, and an
 # initramfs holding them with busybox, udevd and the guest tests; for an
-# arm64 kernel, tests/vm/arm64-init.c alone.  Prints the initramfs path.
+# arm64 or ppc64le kernel, tests/vm/ct-init.c alone.  Prints the
+# initramfs path.
 #
 #   build-guest.sh KERNEL_DIR OUTDIR
 set -euo pipefail
@@ -19,10 +20,14 @@ stage=$outdir/stage
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,root,tests}
 
-# the arm64 guest (build-kernel.sh arm64): one static /init, its only test
-if [ -f "$kdir/Image" ]; then
-	aarch64-linux-gnu-gcc -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-		"$top/tests/vm/arm64-init.c" -o "$stage/init"
+# the arm64 and ppc64le guests (build-kernel.sh arm64|ppc64le): one
+# static /init, their only test
+cross=
+[ ! -f "$kdir/Image" ] || cross=aarch64-linux-gnu-
+[ ! -f "$kdir/vmlinux" ] || cross=powerpc64le-linux-gnu-
+if [ -n "$cross" ]; then
+	"${cross}gcc" -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+		"$top/tests/vm/ct-init.c" -o "$stage/init"
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$outdir/initramfs.cpio.gz"
 	echo "$outdir/initramfs.cpio.gz"
 	exit 0

@@ -5,10 +5,11 @@
 # applied and the test-bed config, once per cache key.  Prints the directory
 # that holds bzImage and the build tree (linux/) for out-of-tree modules.
 #
-#   build-kernel.sh [lockdep|fast|stock|arm64]
+#   build-kernel.sh [lockdep|fast|stock|arm64|ppc64le]
 #
-# arm64 is cross-built (Debian's gcc-aarch64-linux-gnu) from its own
-# fragment: an Image for QEMU's "virt" machine, without modules.
+# arm64 and ppc64le are cross-built (Debian's gcc-aarch64-linux-gnu and
+# gcc-powerpc64le-linux-gnu) from their own fragment, without modules: an
+# Image for QEMU's "virt" machine, a vmlinux for its "pseries" machine.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -32,10 +33,11 @@ fi
 
 arch=x86_64 cross= image=arch/x86/boot/bzImage
 frags=("$top/tests/vm/kconfig/base.config" "$top/tests/vm/kconfig/$variant.config")
-if [ "$variant" = arm64 ]; then
-	arch=arm64 cross=aarch64-linux-gnu- image=arch/arm64/boot/Image
-	frags=("$top/tests/vm/kconfig/arm64.config")
-fi
+case $variant in
+arm64) arch=arm64 cross=aarch64-linux-gnu- image=arch/arm64/boot/Image ;;
+ppc64le) arch=powerpc cross=powerpc64le-linux-gnu- image=vmlinux ;;
+esac
+[ "$arch" = x86_64 ] || frags=("$top/tests/vm/kconfig/$variant.config")
 
 tmp=$out.tmp
 rm -rf "$tmp"
@@ -82,8 +84,8 @@ missing=$(cat "${frags[@]}" |
 
 log "building bzImage ($variant) in $tree"
 start=$(date +%s)
-if [ "$arch" = arm64 ]; then
-	mk -s Image
+if [ "$arch" != x86_64 ]; then
+	mk -s "$(basename "$image")"
 else
 	mk -s bzImage modules_prepare
 	mk -s modules >/dev/null

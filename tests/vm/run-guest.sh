@@ -5,7 +5,7 @@
 # the serial log into TAP.  A panic, oops, WARN, BUG, lockdep report, RCU
 # stall or time-out anywhere fails the run.
 #
-#   run-guest.sh [--smp N[,TOPOLOGY]] [--timeout SECONDS] [--variant lockdep|fast|stock|arm64]
+#   run-guest.sh [--smp N[,TOPOLOGY]] [--timeout SECONDS] [--variant lockdep|fast|stock|arm64|ppc64le]
 #                [--record DIR] [--qmp] [--device QEMU_DEVICE] [--online-capable] GROUP
 #
 # --qmp: a QMP socket, and tests/vm/qmp.py runs the QMP commands the guest
@@ -68,10 +68,14 @@ machine=(qemu-system-x86_64 -cpu max -kernel "$kdir/bzImage"
 	-drive "file=$disk,if=none,id=d0,format=raw"
 	-device "virtio-blk-pci,drive=d0,num-queues=2")
 console=ttyS0
-if [ "$variant" = arm64 ]; then
-	machine=(qemu-system-aarch64 -M virt -cpu cortex-a57 -kernel "$kdir/Image")
-	console=ttyAMA0
-fi
+case $variant in
+arm64)	machine=(qemu-system-aarch64 -M virt -cpu cortex-a57 -kernel "$kdir/Image")
+	console=ttyAMA0 ;;
+ppc64le) # TCG cannot do the firmware's speculation workarounds: say so
+	machine=(qemu-system-ppc64 -M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
+		-cpu power9 -kernel "$kdir/vmlinux")
+	console=hvc0 ;;
+esac
 
 # boot LOG INITRD APPEND: one boot, its serial console in LOG
 boot() {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * /init of the arm64 guest (run-guest.sh --variant arm64): runtime
- * isolation on an architecture without generic entry.  arm64 checks on
- * every kernel entry from user mode that context tracking recorded user
- * mode; a CPU that was in user mode when tracking was switched on at
- * runtime recorded nothing, so its next entry would warn.  The series
+ * /init of the arm64 and ppc64le guests (run-guest.sh --variant arm64 or
+ * ppc64le): runtime isolation on an architecture without generic entry.
+ * Both check on kernel entry from user mode that context tracking
+ * recorded user mode; a CPU that was in user mode when tracking was
+ * switched on at runtime recorded nothing, so its next entry would warn.  The series
  * refuses there: writing "isolated" must fail with EOPNOTSUPP and change
  * nothing, while another CPU spins in user mode (the CPU that would warn).
  *
@@ -29,7 +29,7 @@
 
 static void result(const char *name, int ok, const char *why)
 {
-	printf("CPUISO-RESULT arm64-ct/%s %s%s%s\n", name, ok ? "ok" : "fail",
+	printf("CPUISO-RESULT ct/%s %s%s%s\n", name, ok ? "ok" : "fail",
 	       why ? " " : "", why ? why : "");
 	fflush(stdout);
 }
