@@ -3,7 +3,8 @@
 #
 # Build Linux 6.12 (Debian's linux-source-6.12) with kernel-patches/series
 # applied and the test-bed config, once per cache key.  Prints the directory
-# that holds bzImage and the build tree (linux/) for out-of-tree modules.
+# that holds the kernel image (bzImage, Image or vmlinux) and the build tree
+# (linux/) for out-of-tree modules.
 #
 #   build-kernel.sh [lockdep|fast|stock|arm64|ppc64le]
 #

@@ -6,11 +6,10 @@
 # stall or time-out anywhere fails the run.
 #
 #   run-guest.sh [--smp N[,TOPOLOGY]] [--timeout SECONDS] [--variant lockdep|fast|stock|arm64|ppc64le]
-#                [--record DIR] [--qmp] [--device QEMU_DEVICE] [--online-capable] GROUP
+#                [--record DIR] [--qmp] [--online-capable] GROUP
 #
 # --qmp: a QMP socket, and tests/vm/qmp.py runs the QMP commands the guest
-# prints (CPUISO-QMP {...}), such as device_add and device_del of a CPU;
-# --device: one more -device of QEMU;
+# prints (CPUISO-QMP {...}), such as device_add of a CPU;
 # --online-capable: the absent CPUs of --smp N,maxcpus=M can be hot-added
 # (a first boot prints the firmware's FADT and MADT, tests/vm/acpi63.py
 # makes them ACPI 6.3 tables with those CPUs online capable, and the
@@ -24,7 +23,6 @@ variant=lockdep
 record=
 qmp_on=
 online_capable=
-devices=()
 while [ $# -gt 1 ]; do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
@@ -32,7 +30,6 @@ while [ $# -gt 1 ]; do
 	--variant) variant=$2; shift 2 ;;
 	--record) record=$2; shift 2 ;;
 	--qmp) qmp_on=1; shift ;;
-	--device) devices+=(-device "$2"); shift 2 ;;
 	--online-capable) online_capable=1; shift ;;
 	*) die "unknown option $1" ;;
 	esac
@@ -86,7 +83,7 @@ boot() {
 	timeout --kill-after=10 "$tmo" "${machine[@]}" \
 		-accel tcg,thread=single -smp "$smp" -m 1G \
 		-nographic -no-reboot -serial stdio -monitor none \
-		"${qmp[@]}" "${devices[@]}" -initrd "$2" \
+		"${qmp[@]}" -initrd "$2" \
 		-append "console=$console panic=-1 $3" </dev/null >"$1" 2>&1
 }
 
@@ -96,7 +93,8 @@ if [ -n "$online_capable" ]; then
 	boot "$logs/$group.acpi.log" "$initrd" cpuiso_tests=dump-acpi
 	for t in FACP APIC; do
 		tr -d '\r' < "$logs/$group.acpi.log" |
-			sed -n "/^CPUISO-ACPI-BEGIN $t/,/^CPUISO-ACPI-END/p" | sed '1d;$d' |
+			sed -n "/^CPUISO-ACPI-BEGIN $t/,/^CPUISO-ACPI-END/p" |
+			grep -E '^[A-Za-z0-9+/=]+$' |
 			base64 -d > "$early/$t" || die "no $t table from the first boot"
 	done
 	mkdir -p "$early/cpio/kernel/firmware/acpi"
