@@ -8,12 +8,13 @@
 # arm64 or ppc64le kernel, tests/vm/ct-init.c alone.  Prints the
 # initramfs path.
 #
-#   build-guest.sh KERNEL_DIR OUTDIR
+#   build-guest.sh KERNEL_DIR OUTDIR [VARIANT]
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-kdir=${1:?usage: build-guest.sh KERNEL_DIR OUTDIR}
-outdir=${2:?usage: build-guest.sh KERNEL_DIR OUTDIR}
+kdir=${1:?usage: build-guest.sh KERNEL_DIR OUTDIR [VARIANT]}
+outdir=${2:?usage: build-guest.sh KERNEL_DIR OUTDIR [VARIANT]}
+variant_target "${3:-lockdep}"
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 stage=$outdir/stage
@@ -22,10 +23,7 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,
 
 # the arm64 and ppc64le guests (build-kernel.sh arm64|ppc64le): one
 # static /init, their only test
-cross=
-[ ! -f "$kdir/Image" ] || cross=aarch64-linux-gnu-
-[ ! -f "$kdir/vmlinux" ] || cross=powerpc64le-linux-gnu-
-if [ -n "$cross" ]; then
+if [ "$arch" != x86_64 ]; then
 	"${cross}gcc" -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 		"$top/tests/vm/ct-init.c" -o "$stage/init"
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$outdir/initramfs.cpio.gz"
@@ -47,7 +45,7 @@ DESTDIR=$stage meson install -C "$ub" --no-rebuild --quiet >/dev/null
 
 # the module and the test modules, built out of the clone so the source
 # stays clean
-release=$(make -s -C "$kdir/linux" ARCH=x86_64 kernelrelease)
+release=$(make -s -C "$kdir/linux" ARCH=$arch kernelrelease)
 mkdir -p "$stage/lib/modules/$release/extra"
 for src in hotplug-states tests/vm/kmod; do
 	# cpuiso.ko needs the series (sched_replace_affinity): not for stock
@@ -59,7 +57,7 @@ for src in hotplug-states tests/vm/kmod; do
 	rm -rf "$mb"
 	mkdir -p "$(dirname "$mb")"
 	cp -r "$top/$src" "$mb"
-	make -s -C "$kdir/linux" M="$mb" ARCH=x86_64 modules
+	make -s -C "$kdir/linux" M="$mb" ARCH=$arch modules
 	cp "$mb/"*.ko "$stage/lib/modules/$release/extra/"
 done
 # in-tree test modules of the kernel (rcutorture and torture)

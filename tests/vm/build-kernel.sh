@@ -16,8 +16,9 @@ set -euo pipefail
 
 variant=${1:-lockdep}
 [ -f "$top/tests/vm/kconfig/$variant.config" ] || die "unknown variant '$variant'"
+variant_target "$variant"
 out=$(kernel_dir "$variant")
-if [ -f "$out/bzImage" ]; then
+if [ -f "$out/$(basename "$image")" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -32,13 +33,9 @@ if [ ! -f "$pristine/Makefile" ]; then
 	mv "$pristine.tmp" "$pristine"
 fi
 
-arch=x86_64 cross= image=arch/x86/boot/bzImage
-frags=("$top/tests/vm/kconfig/base.config" "$top/tests/vm/kconfig/$variant.config")
-case $variant in
-arm64) arch=arm64 cross=aarch64-linux-gnu- image=arch/arm64/boot/Image ;;
-ppc64le) arch=powerpc cross=powerpc64le-linux-gnu- image=vmlinux ;;
-esac
-[ "$arch" = x86_64 ] || frags=("$top/tests/vm/kconfig/$variant.config")
+# the other architectures' fragments stand alone over their tinyconfig
+frags=("$top/tests/vm/kconfig/$variant.config")
+[ "$arch" != x86_64 ] || frags=("$top/tests/vm/kconfig/base.config" "${frags[@]}")
 
 tmp=$out.tmp
 rm -rf "$tmp"
@@ -83,7 +80,7 @@ missing=$(cat "${frags[@]}" |
 	done)
 [ -z "$missing" ] || die "config options not set after merge: $(echo $missing)"
 
-log "building bzImage ($variant) in $tree"
+log "building $(basename "$image") ($variant) in $tree"
 start=$(date +%s)
 if [ "$arch" != x86_64 ]; then
 	mk -s "$(basename "$image")"

@@ -26,8 +26,29 @@ series_files() {
 	done
 }
 
-# Cache key of a kernel: source version, series, config fragments and
-# the build script itself; anything else cannot change the bzImage.
+# variant_target VARIANT: the one place that says what a kernel variant
+# is built for and booted on.  Sets arch and cross (make's ARCH= and
+# CROSS_COMPILE=), image (the kernel's path in the tree; the kernel folder
+# keeps it under its base name), qemu (the machine, without -kernel) and
+# console.  lockdep, fast and stock are x86_64; arm64 and ppc64le are the
+# small guests of tests/vm/ct-init.c.
+variant_target() {
+	case $1 in
+	arm64)	arch=arm64 cross=aarch64-linux-gnu- image=arch/arm64/boot/Image
+		qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57) console=ttyAMA0 ;;
+	ppc64le) # TCG cannot do the firmware's speculation workarounds: say so
+		arch=powerpc cross=powerpc64le-linux-gnu- image=vmlinux
+		qemu=(qemu-system-ppc64 -cpu power9
+		      -M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off)
+		console=hvc0 ;;
+	*)	arch=x86_64 cross= image=arch/x86/boot/bzImage
+		qemu=(qemu-system-x86_64 -cpu max) console=ttyS0 ;;
+	esac
+}
+
+# Cache key of a kernel: source version, series, config fragments, the
+# build script itself and the variant's target; anything else cannot
+# change the kernel image.
 kernel_key() {
 	local variant=$1
 	{
@@ -37,6 +58,8 @@ kernel_key() {
 		cat "$top/tests/vm/kconfig/base.config" \
 		    "$top/tests/vm/kconfig/$variant.config" \
 		    "$top/tests/vm/build-kernel.sh"
+		variant_target "$variant"
+		echo "$arch $cross $image"
 	} | sha256sum | cut -c1-16
 }
 

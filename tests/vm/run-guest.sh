@@ -55,24 +55,18 @@ mkdir -p "$out" "$logs"
 # CPUISO_KERNEL_DIR: a kernel being worked on (bzImage and linux/ inside)
 kdir=${CPUISO_KERNEL_DIR:-$("$top/tests/vm/build-kernel.sh" "$variant")} ||
 	die "kernel build failed"
-initrd=$("$top/tests/vm/build-guest.sh" "$kdir" "$out/$variant") ||
+initrd=$("$top/tests/vm/build-guest.sh" "$kdir" "$out/$variant" "$variant") ||
 	die "guest build failed"
 
-# a 2-queue virtio disk: its queue IRQs are managed, each over 2 CPUs
-disk=$out/disk.img
-[ -f "$disk" ] || truncate -s 16M "$disk"
-machine=(qemu-system-x86_64 -cpu max -kernel "$kdir/bzImage"
-	-drive "file=$disk,if=none,id=d0,format=raw"
-	-device "virtio-blk-pci,drive=d0,num-queues=2")
-console=ttyS0
-case $variant in
-arm64)	machine=(qemu-system-aarch64 -M virt -cpu cortex-a57 -kernel "$kdir/Image")
-	console=ttyAMA0 ;;
-ppc64le) # TCG cannot do the firmware's speculation workarounds: say so
-	machine=(qemu-system-ppc64 -M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
-		-cpu power9 -kernel "$kdir/vmlinux")
-	console=hvc0 ;;
-esac
+variant_target "$variant"
+machine=("${qemu[@]}" -kernel "$kdir/$(basename "$image")")
+if [ "$arch" = x86_64 ]; then
+	# a 2-queue virtio disk: its queue IRQs are managed, each over 2 CPUs
+	disk=$out/disk.img
+	[ -f "$disk" ] || truncate -s 16M "$disk"
+	machine+=(-drive "file=$disk,if=none,id=d0,format=raw"
+		  -device "virtio-blk-pci,drive=d0,num-queues=2")
+fi
 
 # boot LOG INITRD APPEND: one boot, its serial console in LOG
 boot() {

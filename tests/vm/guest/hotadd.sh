@@ -7,9 +7,6 @@
 . /tests/lib.sh
 
 new=4
-state() { cat $C/cpu$new/state; }
-not_in_list() { ! in_list "$@"; }
-settle() { udevadm settle --timeout=30 || fail settle "udevadm settle timed out"; }
 # qmp '{...}': a QMP command, run by run-guest.sh's tests/vm/qmp.py
 qmp() { echo "CPUISO-QMP $1"; }
 
@@ -43,12 +40,12 @@ settle
 check state-file [ -f $C/cpu$new/state ]
 check state-at-add [ -e /tmp/state-at-add ]
 # the rules leave a CPU that comes offline offline
-check offline [ "$(state)" = offline ]
+check offline [ "$(cpu_state $new)" = offline ]
 
 # onlining it sends "online": the policy's rule isolates it
 write 1 $C/cpu$new/online > /dev/null || fail online "cannot online cpu$new"
 settle
-check policy-isolates [ "$(state)" = isolated ]
+check policy-isolates [ "$(cpu_state $new)" = isolated ]
 check nohz-full in_list $new "$(cat $C/nohz_full)"
 check isolated-list in_list $new "$(cat $C/isolated)"
 # the kernel's view: a user-space spin there takes no tick
@@ -61,7 +58,7 @@ check tick-stopped lt "$loc" 30
 rm /etc/cpuiso.conf
 cpuiso release --wait=60 $new > /tmp/release.out 2>&1 || fail release "$(cat /tmp/release.out)"
 settle
-check released [ "$(state)" = online ]
+check released [ "$(cpu_state $new)" = online ]
 check nohz-full-back not_in_list $new "$(cat $C/nohz_full)"
 noise $new 3 > /tmp/spin.out
 loc=$(row /tmp/spin.out LOC)

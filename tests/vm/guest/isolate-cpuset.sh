@@ -10,7 +10,7 @@
 p=$cg/cpuiso-part
 sched_debug
 no_domain() { ! has_domain "$1"; }
-not_listed() { ! in_list "$1" "$(cat $iso)"; }
+not_listed() { not_in_list "$1" "$(cat $iso)"; }
 
 echo +cpuset > $cg/cgroup.subtree_control || { fail setup "no cpuset controller"; exit 0; }
 mkdir -p $p

@@ -42,6 +42,12 @@ in_list() {
 	done
 	return 1
 }
+not_in_list() { ! in_list "$@"; }
+
+# cpu_state CPU: what cpuN/state reads
+cpu_state() { cat $C/cpu$1/state; }
+# wait for udev to handle the events queued so far
+settle() { udevadm settle --timeout=30 || fail settle "udevadm settle timed out"; }
 
 # Unbound kthreads, "pid mask" a line: PF_KTHREAD set, PF_NO_SETAFFINITY
 # clear (per-CPU kthreads and workqueue workers have it).  With "noirq",

@@ -5,14 +5,12 @@
 # (as RHEL's 40-redhat-hotplug.rules does).  And cpuiso monitor.
 . /tests/lib.sh
 
-state() { cat $C/cpu$1/state; }
-settle() { udevadm settle --timeout=30 || fail settle "udevadm settle timed out"; }
 
 check rules-installed [ -f /usr/lib/udev/rules.d/90-cpuiso.rules ]
 echo 'isolated = 2   # the policy under test' > /etc/cpuiso.conf
 
 cpuiso apply > /tmp/apply.out 2>&1 || fail apply "$(cat /tmp/apply.out)"
-check apply-boot [ "$(state 2)" = isolated ]
+check apply-boot [ "$(cpu_state 2)" = isolated ]
 cpuiso apply > /tmp/apply.out 2>&1
 check apply-idempotent grep -qx 'nothing to do' /tmp/apply.out
 
@@ -23,7 +21,7 @@ settle
 # a deliberate release stays: its change event carries CPU_STATE
 cpuiso release --wait=60 2 > /dev/null || fail release
 settle
-check release-respected [ "$(state 2)" = online ]
+check release-respected [ "$(cpu_state 2)" = online ]
 
 # hotplug brings the policy back: the online event runs cpuiso apply --cpu 2
 cpuiso monitor -J --count 4 > /tmp/monitor.out &
@@ -32,7 +30,7 @@ sleep 0.5
 write 0 $C/cpu2/online > /dev/null || fail offline2
 write 1 $C/cpu2/online > /dev/null || fail online2
 settle
-check online-reapplies [ "$(state 2)" = isolated ]
+check online-reapplies [ "$(cpu_state 2)" = isolated ]
 sleep 1
 kill $mon 2>/dev/null
 wait $mon 2>/dev/null
@@ -52,7 +50,7 @@ write 0 $C/cpu3/online > /dev/null || fail offline3
 settle
 udevadm trigger --action=add --sysname-match=cpu3 --subsystem-match=cpu
 settle
-check add-converges [ "$(state 3)" = isolated ]
+check add-converges [ "$(cpu_state 3)" = isolated ]
 
 # the same with the onlining rule ordered after ours
 mv /etc/udev/rules.d/40-online-on-add.rules /etc/udev/rules.d/95-online-on-add.rules
@@ -62,13 +60,13 @@ write 0 $C/cpu3/online > /dev/null || fail offline3b
 settle
 udevadm trigger --action=add --sysname-match=cpu3 --subsystem-match=cpu
 settle
-check add-converges-rule-after [ "$(state 3)" = isolated ]
+check add-converges-rule-after [ "$(cpu_state 3)" = isolated ]
 
 # the policy without CPU 3: add on cpu3 releases it
 echo 'isolated = 2' > /etc/cpuiso.conf
 udevadm trigger --action=add --sysname-match=cpu3 --subsystem-match=cpu
 settle
-check add-releases [ "$(state 3)" = online ]
+check add-releases [ "$(cpu_state 3)" = online ]
 
 udevadm control --exit
 rm -f /etc/cpuiso.conf /etc/udev/rules.d/*-online-on-add.rules
