@@ -161,16 +161,59 @@ wq_queued() {
 	grep -c "function=$1 " /sys/kernel/tracing/trace
 }
 
+# Who wakes the stopper threads: stopper_watch records each sched_waking
+# of a migration/N thread with the waker's stack (a stacktrace trigger
+# with the same condition, so the stack follows its event);
+# stopper_wakes FILE stops and writes one line per wake to FILE, the
+# stopper's name then the waker's frames, innermost first, up to the
+# interrupt entry if the wake came from an interrupt (what it interrupted
+# did not wake the stopper).
+sw_ev=/sys/kernel/tracing/events/sched/sched_waking
+sw_cond='comm ~ "migration/*"'
+stopper_watch() {
+	echo > /sys/kernel/tracing/trace
+	echo "$sw_cond" > $sw_ev/filter
+	echo "stacktrace if $sw_cond" > $sw_ev/trigger
+	echo 1 > $sw_ev/enable
+}
+stopper_wakes() {
+	echo 0 > $sw_ev/enable
+	echo "!stacktrace if $sw_cond" > $sw_ev/trigger
+	echo 0 > $sw_ev/filter
+	awk '
+	/ sched_waking: / {
+		if (w != "") print w
+		match($0, /comm=[^ ]+/); w = substr($0, RSTART + 5, RLENGTH - 5); cut = 0
+		next
+	}
+	/^ => / && w != "" && !cut {
+		# a bare name: no offset, no .constprop.0 or .isra.0
+		f = $2; sub(/[+.].*/, "", f)
+		if (f ~ /^(asm_|__)?(sysvec_|common_interrupt)/) cut = 1; else w = w " " f
+	}
+	END { if (w != "") print w }' /sys/kernel/tracing/trace > "$1"
+}
+# by_transition FILE CPU: the wakes in FILE of a stopper other than CPU's
+# that a CPU hotplug transition made (hotplug, stop_machine or isolation
+# frames)
+by_transition() {
+	grep -v "^migration/$2 " "$1" |
+		grep -cE ' (cpuhp_[a-z_]+|_cpu_down|_cpu_up|takedown_cpu|stop_machine[a-z_]*|stop_cpus|cache_ap_online|cpu_isolation[a-z_]*|state_store)( |$)'
+}
+
 # bystander SPIN CPU: a user-space spin on SPIN (isolated by the caller)
 # for 8 s, three times: quiet (/tmp/quiet), while CPU is isolated and
 # released 20 times (/tmp/busy), while it goes offline and online 20
 # times, a plain hotplug through stop_machine (/tmp/cycle).  Sets
 # STOP_<window> (stopper runs of every CPU but CPU) and SPIN_STOP_<window>
-# (those of SPIN) for quiet, busy and cycle.
+# (those of SPIN) for quiet, busy and cycle; /tmp/<window>.wakes lists who
+# woke a stopper (stopper_wakes).
 bystander() {
 	local spin=$1 cpu=$2 others w n s0 s1 z0 z1 i
 	others=$(seq 0 "$(sed 's/.*[-,]//' $C/possible)" | grep -vx "$cpu" | tr '\n' ' ')
 	for w in quiet busy cycle; do
+		# before the window: turning an event on patches kernel text
+		stopper_watch
 		s0=$(stopper_runs $others); z0=$(stopper_runs "$spin")
 		noise "$spin" 8 > /tmp/$w &
 		n=$!
@@ -185,6 +228,7 @@ bystander() {
 		done
 		wait $n
 		s1=$(stopper_runs $others); z1=$(stopper_runs "$spin")
+		stopper_wakes /tmp/$w.wakes
 		eval "STOP_$w=$((s1 - s0)) SPIN_STOP_$w=$((z1 - z0))"
 	done
 }
