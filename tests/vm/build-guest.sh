@@ -70,6 +70,8 @@ gcc -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/core" \
 	"$top/tests/vm/noise.c" "$top/core/"{measure,attribute,tracefs,irqstat,context,path,cpuset,taskiso}.c \
 	-o "$stage/usr/bin/noise" -lpthread
 gcc -static -O2 -Wall -Wextra -Werror "$top/tests/vm/timing.c" -o "$stage/usr/bin/timing"
+gcc -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror "$top/tests/vm/forkwin.c" \
+	-o "$stage/usr/bin/forkwin" -lpthread
 gcc -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/core" \
 	"$top/tests/vm/tisol.c" "$top/core/"{taskiso,context,path,cpuset}.c \
 	-o "$stage/usr/bin/tisol" -lpthread
