@@ -155,7 +155,8 @@ static int collect_tasks(unsigned int cpu, bool has, struct task_struct ***ret)
 	return n;
 }
 
-static void narrow_task(struct task_struct *p, unsigned int cpu,
+/* Whether @p lost @cpu here. */
+static bool narrow_task(struct task_struct *p, unsigned int cpu,
 			struct cpumask *cur, struct cpumask *tmp)
 {
 	struct saved_affinity *s;
@@ -165,30 +166,44 @@ static void narrow_task(struct task_struct *p, unsigned int cpu,
 	/* only @cpu goes: CPUs isolated at boot stay as they were */
 	if (!cpumask_test_cpu(cpu, cur) ||
 	    !cpumask_intersects(cur, task_hk_mask(p)))
-		return;
+		return false;
 	cpumask_andnot(tmp, cur, cpumask_of(cpu));
 	fresh = !saved_find(p);
 	s = saved_get(p, cur);
 	if (!s)
-		return;
-	if (!sched_replace_affinity(p, cur, tmp))
+		return false;
+	if (!sched_replace_affinity(p, cur, tmp)) {
 		cpumask_copy(s->applied, tmp);
-	else if (fresh)
+		return true;
+	}
+	if (fresh)
 		saved_free(s);
+	return false;
 }
 
+/*
+ * A child whose fork read its parent's mask before the parent lost @cpu
+ * (cpuset_fork(), patch 0028) and that was listed after the pass that
+ * collected the parent still has @cpu: list the tasks again until a pass
+ * narrows none.  Children forked after a narrowing copy the narrowed
+ * mask, so the passes end.
+ */
 static void narrow_tasks(unsigned int cpu, struct cpumask *cur,
 			 struct cpumask *tmp)
 {
-	struct task_struct **tasks = NULL;
-	int i, n;
+	struct task_struct **tasks;
+	int i, n, narrowed;
 
-	n = collect_tasks(cpu, true, &tasks);
-	for (i = 0; i < n; i++) {
-		narrow_task(tasks[i], cpu, cur, tmp);
-		put_task_struct(tasks[i]);
-	}
-	kfree(tasks);
+	do {
+		tasks = NULL;
+		narrowed = 0;
+		n = collect_tasks(cpu, true, &tasks);
+		for (i = 0; i < n; i++) {
+			narrowed += narrow_task(tasks[i], cpu, cur, tmp);
+			put_task_struct(tasks[i]);
+		}
+		kfree(tasks);
+	} while (narrowed);
 }
 
 /*
